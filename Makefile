@@ -1,0 +1,47 @@
+# The two commands of the README: `make run` (service + worker on SQLite) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test install lint format bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+.env:
+	@echo "DEBUG=true" > .env
+	@echo "CP_ADMIN_MASTER_KEY=dev_master_$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')" >> .env
+	@echo "Wrote .env with DEBUG=true and a development master key."
+
+## run: install, migrate and serve on http://127.0.0.1:$(PORT) with the provisioning worker beside it
+run: install .env
+	$(BIN)/python manage.py migrate --no-input
+	@echo ""
+	@echo "  Control plane: http://127.0.0.1:$(PORT)/cp/   (admin: /admin/, schema: /openapi.json)"
+	@echo "  Development master key: $$(grep ^CP_ADMIN_MASTER_KEY= .env | cut -d= -f2-)"
+	@echo ""
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(BIN)/python manage.py worker & \
+	  $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+## test: install and run the whole suite (DATABASE_URL / REDIS_URL select real services)
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .

@@ -1,0 +1,3 @@
+"""/cp/admin/audit-events (filled in by the audit issue)."""
+
+urlpatterns: list = []

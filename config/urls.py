@@ -1,0 +1,29 @@
+"""URL map: the /cp/ API, its OpenAPI schema, the Django admin and a health check."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from partners.api import PartnerKeyViewSet, PartnerViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("cp/admin/partners", PartnerViewSet, basename="partner")
+router.register("cp/admin/partner-keys", PartnerKeyViewSet, basename="partner-key")
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("", include("orgs.urls")),
+    path("", include("audit.urls")),
+    path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

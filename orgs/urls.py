@@ -1,0 +1,3 @@
+"""/cp/orgs… (filled in by the orgs issue)."""
+
+urlpatterns: list = []

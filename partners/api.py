@@ -1,0 +1,151 @@
+"""/cp/admin/partners and /cp/admin/partner-keys: thin views over partners.services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.context import annotate
+from config.errors import CPError
+from partners import services
+from partners.models import Partner, PartnerKey
+from partners.permissions import IsMasterKey, IsMasterOrPartnerKey
+from partners.serializers import (
+    IssuedKeySerializer,
+    PartnerCreateSerializer,
+    PartnerKeyCreateSerializer,
+    PartnerKeySerializer,
+    PartnerSerializer,
+    PartnerUpdateSerializer,
+    RotateSerializer,
+)
+
+
+class NotYourKey(CPError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+    message = "Only the master key or the key itself may revoke or rotate a key."
+
+
+def _issued(issued: services.IssuedKey) -> dict:
+    issued.key.plaintext_once = issued.plaintext
+    return IssuedKeySerializer(issued.key).data
+
+
+class PartnerViewSet(viewsets.GenericViewSet):
+    """Partners: master key only."""
+
+    queryset = Partner.objects.all()
+    serializer_class = PartnerSerializer
+    permission_classes = [IsMasterKey]
+    lookup_value_regex = "[^/]+"
+
+    def get_object(self) -> Partner:
+        ref = self.kwargs["pk"]
+        partner = get_object_or_404(Partner.objects.filter(Q(pk=ref) | Q(slug=ref)))
+        annotate(self.request, target=partner)
+        return partner
+
+    def create(self, request: Request) -> Response:
+        annotate(request, action="partner.create")
+        data = PartnerCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        partner = services.partner_create(**data.validated_data)
+        annotate(request, target=partner)
+        return Response(PartnerSerializer(partner).data, status=status.HTTP_201_CREATED)
+
+    def list(self, request: Request) -> Response:
+        annotate(request, action="partner.list")
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(PartnerSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        annotate(request, action="partner.read")
+        return Response(PartnerSerializer(self.get_object()).data)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        annotate(request, action="partner.update")
+        partner = self.get_object()
+        data = PartnerUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        annotate(request, changes=sorted(data.validated_data))
+        partner = services.partner_update(partner=partner, **data.validated_data)
+        return Response(PartnerSerializer(partner).data)
+
+
+class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Partner keys: the master key manages all; a partner key sees its partner's keys."""
+
+    serializer_class = PartnerKeySerializer
+    permission_classes = [IsMasterOrPartnerKey]
+
+    def get_permissions(self) -> list:
+        if self.action == "create":
+            return [IsMasterKey()]
+        return super().get_permissions()
+
+    def get_queryset(self) -> QuerySet[PartnerKey]:
+        keys = PartnerKey.objects.select_related("partner")
+        caller = self.request.auth
+        if caller.is_master:
+            partner = self.request.query_params.get("partner")
+            return (
+                keys.filter(Q(partner__slug=partner) | Q(partner_id=partner)) if partner else keys
+            )
+        if caller.partner_id is None:
+            return keys.filter(pk=caller.pk)
+        return keys.filter(partner_id=caller.partner_id)
+
+    def get_object(self) -> PartnerKey:
+        key = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        annotate(self.request, target=key)
+        return key
+
+    def _own_or_master(self, key: PartnerKey) -> None:
+        caller = self.request.auth
+        if not caller.is_master and caller.pk != key.pk:
+            raise NotYourKey()
+
+    def list(self, request: Request) -> Response:
+        annotate(request, action="partner_key.list")
+        return super().list(request)
+
+    def create(self, request: Request) -> Response:
+        annotate(request, action="partner_key.create")
+        data = PartnerKeyCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = services.partner_key_issue(**data.validated_data, created_by="master")
+        annotate(request, target=issued.key, scopes=issued.key.scopes)
+        return Response(_issued(issued), status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        annotate(request, action="partner_key.read")
+        return Response(PartnerKeySerializer(self.get_object()).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        annotate(request, action="partner_key.revoke")
+        key = self.get_object()
+        self._own_or_master(key)
+        services.partner_key_revoke(key=key, revoked_by=request.auth.actor_label)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def rotate(self, request: Request, pk: str) -> Response:
+        annotate(request, action="partner_key.rotate")
+        key = self.get_object()
+        self._own_or_master(key)
+        data = RotateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        grace = data.validated_data.get(
+            "grace_seconds", settings.PARTNER_KEY_ROTATION_GRACE_SECONDS
+        )
+        issued = services.partner_key_rotate(
+            key=key, grace_seconds=grace, rotated_by=request.auth.actor_label
+        )
+        annotate(request, successor_id=issued.key.id, grace_seconds=grace)
+        return Response(_issued(issued), status=status.HTTP_201_CREATED)

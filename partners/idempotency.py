@@ -1,0 +1,131 @@
+"""`Idempotency-Key` on POST: claim before the call runs, keep its response, replay it for 24 h.
+
+A claim is a committed row (caller, key) with no response yet. A duplicate that arrives while the
+first call runs finds the row without a response (`409 idempotency_key_in_use`); one that arrives
+later with the same body gets the stored response back; another body is `422`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from partners import keys
+from partners.models import IdempotencyRecord
+
+HEADER = "HTTP_IDEMPOTENCY_KEY"
+MAX_KEY_LENGTH = 255
+RETENTION = timedelta(hours=24)
+# Fields whose values are secrets shown once; a replay carries null in their place.
+SECRET_FIELDS = ("key", "token")
+# Answers that mean the call never ran: the claim is released so the caller can retry.
+_NOT_RUN = {401, 403, 413, 429}
+
+
+class IdempotencyError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Claim:
+    record: IdempotencyRecord
+
+
+def wanted(request: HttpRequest) -> bool:
+    return request.method == "POST" and HEADER in request.META
+
+
+def caller_of(request: HttpRequest) -> str:
+    """The SHA-256 of the bearer token: per-key scoping without a database lookup."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    return keys.hash_token(header.removeprefix("Bearer ").strip())
+
+
+def fingerprint(request: HttpRequest) -> str:
+    return hashlib.sha256(
+        request.method.encode() + request.path.encode() + request.body
+    ).hexdigest()
+
+
+def claim(request: HttpRequest) -> Claim | IdempotencyRecord:
+    """Claim the key for this call, or return the finished record to replay. Raises on conflict."""
+    idem_key = request.META[HEADER].strip()
+    if not idem_key or len(idem_key) > MAX_KEY_LENGTH:
+        raise IdempotencyError(
+            400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters."
+        )
+    caller, print_ = caller_of(request), fingerprint(request)
+    IdempotencyRecord.objects.filter(
+        caller=caller, key=idem_key, created_at__lt=timezone.now() - RETENTION
+    ).delete()
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                caller=caller,
+                key=idem_key,
+                method=request.method,
+                path=request.path,
+                fingerprint=print_,
+            )
+        return Claim(record)
+    except IntegrityError:
+        pass
+    existing = IdempotencyRecord.objects.filter(caller=caller, key=idem_key).first()
+    if existing is None:  # released between our insert and read: the caller may retry
+        raise IdempotencyError(409, "idempotency_key_in_use", "Retry this request.")
+    if existing.fingerprint != print_:
+        raise IdempotencyError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used with a different request body or endpoint.",
+        )
+    if existing.status_code is None:
+        raise IdempotencyError(
+            409,
+            "idempotency_key_in_use",
+            "A request with this Idempotency-Key is still being processed; retry later.",
+        )
+    return existing
+
+
+def settle(claimed: Claim, response: HttpResponse) -> None:
+    """Keep the response for replays (secrets blanked); release the claim if the call never ran."""
+    record = claimed.record
+    if response.status_code in _NOT_RUN or response.status_code >= 500:
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        return
+    record.status_code = response.status_code
+    record.response_body = _without_secrets(_body_of(response))
+    record.response_headers = {h: response[h] for h in ("Location",) if response.has_header(h)}
+    record.save(update_fields=["status_code", "response_body", "response_headers"])
+
+
+def replay(record: IdempotencyRecord) -> HttpResponse:
+    response = JsonResponse(record.response_body, status=record.status_code, safe=False)
+    for header, value in record.response_headers.items():
+        response[header] = value
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _body_of(response: HttpResponse) -> object:
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def _without_secrets(body: object) -> object:
+    if isinstance(body, dict):
+        return {k: (None if k in SECRET_FIELDS else _without_secrets(v)) for k, v in body.items()}
+    return body

@@ -1,0 +1,44 @@
+"""Who may call what: the master key, any partner key, or a partner key with a scope."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rest_framework.permissions import BasePermission
+
+from config.errors import InsufficientScope
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+
+class IsMasterKey(BasePermission):
+    """Only the admin master key."""
+
+    message = "This endpoint needs the admin master key."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.auth is not None and request.auth.is_master)
+
+
+class IsMasterOrPartnerKey(BasePermission):
+    """The master key or any valid partner key; the view narrows what a partner key sees."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.auth is not None
+
+
+class HasScope(BasePermission):
+    """The view's `required_scopes[action]`: any one of the listed scopes will do.
+
+    A missing scope is `403 insufficient_scope` naming the (first) scope that would grant the call.
+    """
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.auth is None:
+            return False
+        needed = view.required_scopes.get(getattr(view, "action", None) or request.method, ())
+        if not needed or any(request.auth.has_scope(scope) for scope in needed):
+            return True
+        raise InsufficientScope(needed[0])

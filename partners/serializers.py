@@ -1,0 +1,136 @@
+"""Shapes of partners and keys in the API: requests are strict, responses never hold a hash."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.validators import validate_slug
+from django.utils import timezone
+from rest_framework import serializers
+
+from config.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSerializer,
+)
+from orgs.models import Org
+from partners.models import SCOPES, Partner, PartnerKey
+
+RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
+
+
+def validate_rate(value: str | None) -> str:
+    """`600/m`-style rates, as django-ratelimit reads them."""
+    if value and not RATE_PATTERN.match(value):
+        raise serializers.ValidationError("Use COUNT/PERIOD, e.g. 600/m (periods: s, m, h, d).")
+    return value or ""
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Partner
+        fields = ["id", "name", "slug", "plan", "active", "created_at", "deactivated_at"]
+        read_only_fields = fields
+
+
+class PartnerCreateSerializer(StrictSerializer):
+    name = StrictCharField(max_length=200)
+    slug = StrictCharField(max_length=63, validators=[validate_slug])
+    plan = serializers.ChoiceField(choices=Partner.Plan.choices, default=Partner.Plan.PARTNER)
+
+
+class PartnerUpdateSerializer(StrictSerializer):
+    name = StrictCharField(max_length=200, required=False)
+    plan = serializers.ChoiceField(choices=Partner.Plan.choices, required=False)
+    active = StrictBooleanField(required=False)
+
+
+class PartnerKeySerializer(serializers.ModelSerializer):
+    partner = serializers.CharField(source="partner.slug", default=None, read_only=True)
+    partner_id = serializers.CharField(read_only=True)
+    org_id = serializers.CharField(read_only=True)
+    rotated_from = serializers.CharField(source="rotated_from_id", read_only=True)
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PartnerKey
+        fields = [
+            "id",
+            "name",
+            "hint",
+            "status",
+            "scopes",
+            "partner",
+            "partner_id",
+            "org_id",
+            "rate_limit",
+            "expires_at",
+            "created_at",
+            "created_by",
+            "revoked_at",
+            "revoked_by",
+            "last_used_at",
+            "rotated_from",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, key: PartnerKey) -> str:
+        return key.unusable_reason(timezone.now()) or "active"
+
+
+class IssuedKeySerializer(PartnerKeySerializer):
+    """A key with its plaintext: only in the 201 of create and rotate."""
+
+    key = serializers.CharField(source="plaintext_once", read_only=True)
+
+    class Meta(PartnerKeySerializer.Meta):
+        fields = ["key", *PartnerKeySerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class PartnerKeyCreateSerializer(StrictSerializer):
+    name = StrictCharField(max_length=200)
+    scopes = serializers.ListField(child=StrictCharField(), allow_empty=True, max_length=20)
+    org_id = StrictCharField(allow_null=True, required=False, default=None)
+    partner = StrictCharField(allow_null=True, required=False, default=None)
+    expires_at = serializers.DateTimeField(allow_null=True, required=False, default=None)
+    rate_limit = StrictCharField(
+        allow_null=True, allow_blank=True, required=False, default=None, validators=[validate_rate]
+    )
+
+    def validate_scopes(self, scopes: list[str]) -> list[str]:
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(SCOPES)}."
+            )
+        return scopes
+
+    def validate_partner(self, ref: str | None) -> Partner | None:
+        if ref is None:
+            return None
+        partner = Partner.objects.filter(slug=ref).first() or Partner.objects.filter(pk=ref).first()
+        if partner is None:
+            raise serializers.ValidationError(f"No partner {ref!r}.")
+        return partner
+
+    def validate(self, data: dict) -> dict:
+        """An org binding must name an org the key's partner manages (or any, partner-less)."""
+        org_id = data.get("org_id")
+        if org_id is not None:
+            org = Org.objects.filter(pk=org_id).exclude(status=Org.Status.DELETED).first()
+            partner = data.get("partner")
+            if org is None or (partner is not None and org.partner_id != partner.pk):
+                raise serializers.ValidationError({"org_id": [f"No org {org_id!r} to bind to."]})
+        return data
+
+    def validate_expires_at(self, value: Any) -> Any:
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError("Must be in the future.")
+        return value
+
+
+class RotateSerializer(StrictSerializer):
+    grace_seconds = StrictIntegerField(min_value=0, max_value=30 * 86400, required=False)
