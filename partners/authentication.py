@@ -65,10 +65,11 @@ class CPBearerAuthentication(authentication.BaseAuthentication):
         key = PartnerKey.objects.for_token(token)
         if key is None:
             raise _refuse(request, "unknown", keys.hint(token))
-        reason = key.unusable_reason(timezone.now())
+        now = timezone.now()
+        reason = key.unusable_reason(now)
         if reason:
-            set_principal(request, None)
             raise _refuse(request, reason, key.hint)
+        PartnerKey.objects.mark_used(key, now)
         return key
 
     def authenticate_header(self, request: Request) -> str:

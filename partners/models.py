@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Q
@@ -19,6 +19,8 @@ SCOPES: dict[str, str] = {
     "workspaces:create": "Create workspaces in orgs.",
     "billing:read": "Read an org's billing status.",
 }
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def new_partner_id() -> str:
@@ -60,6 +62,20 @@ class PartnerKeyQuerySet(models.QuerySet):
             Q(expires_at__isnull=True) | Q(expires_at__gt=now),
             Q(partner__isnull=True) | Q(partner__active=True),
         )
+
+    def mark_used(self, key: PartnerKey, now: datetime) -> None:
+        """Record use at most once per LAST_USED_RESOLUTION per key: one conditional UPDATE.
+
+        Most requests see a recent `last_used_at` on the row they already loaded and write nothing,
+        so the hot path takes no row lock; the condition makes concurrent writers collapse to one.
+        """
+        stale_before = now - LAST_USED_RESOLUTION
+        if key.last_used_at is not None and key.last_used_at > stale_before:
+            return
+        self.filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale_before), pk=key.pk
+        ).update(last_used_at=now)
+        key.last_used_at = now
 
     def for_token(self, token: str) -> PartnerKey | None:
         """The key whose hash matches `token` (one indexed lookup), with its partner."""
