@@ -43,16 +43,28 @@ def wanted(request: HttpRequest) -> bool:
     return request.method == "POST" and HEADER in request.META
 
 
-def caller_of(request: HttpRequest) -> str:
+def caller_of_token(token: str) -> str:
     """The SHA-256 of the bearer token: per-key scoping without a database lookup."""
+    return keys.hash_token(token)
+
+
+def caller_of(request: HttpRequest) -> str:
     header = request.META.get("HTTP_AUTHORIZATION", "")
-    return keys.hash_token(header.removeprefix("Bearer ").strip())
+    return caller_of_token(header.removeprefix("Bearer ").strip())
+
+
+def fingerprint_of(method: str, path: str, body: object) -> str:
+    """Method, path and the body's JSON meaning (key order and spacing do not matter)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{method} {path} {canonical}".encode()).hexdigest()
 
 
 def fingerprint(request: HttpRequest) -> str:
-    return hashlib.sha256(
-        request.method.encode() + request.path.encode() + request.body
-    ).hexdigest()
+    try:
+        body: object = json.loads(request.body) if request.body else None
+    except ValueError:
+        body = request.body.decode("utf-8", "replace")
+    return fingerprint_of(request.method, request.path, body)
 
 
 def claim(request: HttpRequest) -> Claim | IdempotencyRecord:
