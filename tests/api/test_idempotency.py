@@ -1,4 +1,4 @@
-"""Idempotency-Key on POST: replay, reuse with another body, in-flight duplicates, no secrets kept."""
+"""Idempotency-Key on POST: replays, reuse with another body, in-flight duplicates, no secrets."""
 
 from concurrent.futures import ThreadPoolExecutor
 
