@@ -1,0 +1,73 @@
+"""The recovery sweep: no org is lost to a dead worker, and no ephemeral org outlives its TTL.
+
+Each `manage.py worker` runs it every ORG_SWEEP_INTERVAL_SECONDS. Several may run at once: every
+re-queue is a conditional UPDATE on the lease it saw, so only one sweeper re-queues a given org.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orgs import lifecycle
+from orgs.models import Org
+from orgs.services import org_deprovision
+from orgs.tasks import queue
+
+logger = logging.getLogger("orgs.worker")
+
+BATCH = 100
+LOST_LAST_ATTEMPT = "The worker running the last attempt stopped before finishing."
+
+
+@dataclass
+class SweepReport:
+    requeued: int = 0
+    failed: int = 0
+    expired: int = 0
+
+    def __str__(self) -> str:
+        return f"re-queued {self.requeued}, failed {self.failed}, expired {self.expired}"
+
+
+def sweep() -> SweepReport:
+    report = SweepReport()
+    now = timezone.now()
+    stale = Org.objects.filter(status__in=lifecycle.IN_FLIGHT, lease_expires_at__lt=now)
+    for org in stale.order_by("lease_expires_at")[:BATCH]:
+        _recover(org, report)
+    expired = Org.objects.filter(
+        status__in=[Org.Status.PROVISIONING, Org.Status.READY, Org.Status.FAILED],
+        expires_at__lte=now,
+    )
+    for org in expired.order_by("expires_at")[:BATCH]:
+        org_deprovision(org=org)
+        report.expired += 1
+        logger.info("Org %s expired (ttl): deprovisioning", org.pk)
+    return report
+
+
+@transaction.atomic
+def _recover(org: Org, report: SweepReport) -> None:
+    """Re-queue an org whose lease ran out, or fail it if that was its last attempt."""
+    seen = Org.objects.filter(
+        pk=org.pk, status=org.status, attempts=org.attempts, lease_expires_at=org.lease_expires_at
+    )
+    if org.attempts >= settings.ORG_MAX_ATTEMPTS:
+        if org.status == Org.Status.PROVISIONING:
+            now = timezone.now()
+            gone = {"status": Org.Status.FAILED, "failed_at": now}
+        else:
+            gone = {}
+        if seen.update(**gone, error=LOST_LAST_ATTEMPT, lease_expires_at=None):
+            report.failed += 1
+            logger.warning("Org %s: %s", org.pk, LOST_LAST_ATTEMPT)
+        return
+    if seen.update(lease_expires_at=lifecycle.lease_until()):
+        queue(org)
+        report.requeued += 1
+        logger.info("Org %s: lease ran out while %s; re-queued", org.pk, org.status)
