@@ -65,6 +65,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["key_id", "-id"], name="audit_key_recent"),
             models.Index(fields=["action", "-id"], name="audit_action_recent"),
             models.Index(fields=["occurred_at"], name="audit_occurred_at"),
+            # "Events about this org/key": the admin's links from an object to its trail.
+            models.Index(fields=["target_id", "-id"], name="audit_target_recent"),
         ]
 
     def __str__(self) -> str:

@@ -1,3 +1,12 @@
-"""/cp/admin/audit-events (filled in by the audit issue)."""
+"""/cp/admin/audit-events."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from rest_framework.routers import SimpleRouter
+
+from audit.api import AuditEventViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("cp/admin/audit-events", AuditEventViewSet, basename="audit-event")
+
+urlpatterns = router.urls

@@ -1,0 +1,82 @@
+"""GET /cp/admin/audit-events: the trail, newest first; a partner key sees only its partner's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.context import annotate
+from audit.models import AuditEvent
+from audit.serializers import COLUMNS, AuditEventSerializer, EventFilterSerializer
+
+
+class AnyKey(BasePermission):
+    """The master key or any valid partner key; the view narrows what a partner key sees."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.auth is not None
+
+
+def _unknown_partner() -> serializers.ValidationError:
+    return serializers.ValidationError({"partner": ["Unknown partner."]})
+
+
+def partner_id_for(caller: Any, ref: str) -> str:
+    """`?partner=` (slug or id) as a partner id. A partner key may only name its own partner,
+    and gets the same answer for another partner as for one that does not exist."""
+    if caller.is_master:
+        partner = (
+            apps.get_model("partners", "Partner")
+            .objects.filter(Q(pk=ref) | Q(slug=ref))
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if partner is None:
+            raise _unknown_partner()
+        return partner
+    own = caller.partner
+    if own is None or ref not in (own.pk, own.slug):
+        raise _unknown_partner()
+    return own.pk
+
+
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = AuditEventSerializer
+    permission_classes = [AnyKey]
+
+    def get_queryset(self) -> QuerySet:
+        events = AuditEvent.objects.all()
+        caller = self.request.auth
+        if not caller.is_master:
+            events = (
+                events.filter(partner_id=caller.partner_id)
+                if caller.partner_id
+                else events.filter(key_id=caller.pk)
+            )
+        return self._filtered(events).values(*COLUMNS)
+
+    def _filtered(self, events: QuerySet) -> QuerySet:
+        query = EventFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        if "partner" in wanted:
+            events = events.filter(partner_id=partner_id_for(self.request.auth, wanted["partner"]))
+        if "key" in wanted:
+            events = events.filter(key_id=wanted["key"])
+        if "action" in wanted:
+            events = events.filter(action=wanted["action"])
+        if "since" in wanted:
+            events = events.filter(occurred_at__gte=wanted["since"])
+        if "until" in wanted:
+            events = events.filter(occurred_at__lt=wanted["until"])
+        return events
+
+    def list(self, request: Request) -> Response:
+        annotate(request, action="audit_event.list")
+        return super().list(request)

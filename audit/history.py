@@ -1,0 +1,102 @@
+"""Field-level history (django-auditlog) tied to the call that made it.
+
+Every request runs inside one auditlog context whose values are resolved lazily, when a LogEntry is
+saved: DRF authenticates long after middleware, so the partner key or master key is only known
+then. The context is entered once per request (never nested): `RequestIdMiddleware` opens it.
+Changes made in the Django admin also get one `AuditEvent` each, so the trail covers them too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from auditlog.context import set_extra_data
+from auditlog.signals import post_log
+from django.contrib.auth import get_user_model
+from django.db.models import Model
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from audit.context import bind_request, current_request, unbind_request
+from audit.models import AuditEvent
+from audit.recording import actor_fields, actor_label, client_ip
+
+MASKED = "********"
+_LOG_ACTIONS = {0: "create", 1: "update", 2: "delete"}
+
+
+def mask_secret(value: str) -> str:
+    """auditlog's mask for hashes: nothing of the value (its default keeps half); None stays."""
+    return value if value in ("", "None") else MASKED
+
+
+@contextmanager
+def request_context(request: HttpRequest) -> Iterator[None]:
+    """Bind the request (its id is auditlog's cid) and a lazily resolved actor for auditlog."""
+    tokens = bind_request(request)
+    extra = {
+        "actor_id": lambda: _admin_user_id(request),
+        "actor_email": lambda: actor_label(actor_fields(request)),
+        "additional_data": lambda: _additional_data(request),
+        "remote_addr": lambda: client_ip(request),
+    }
+    try:
+        with set_extra_data(context_data=extra):
+            yield
+    finally:
+        unbind_request(tokens)
+
+
+def _admin_user_id(request: HttpRequest) -> Any:
+    user = getattr(request, "user", None)
+    if isinstance(user, get_user_model()) and user.is_authenticated:
+        return user.pk
+    return None
+
+
+def _additional_data(request: HttpRequest) -> dict[str, Any]:
+    actor = actor_fields(request)
+    return {
+        "request_id": getattr(request, "request_id", None),
+        "actor": {key: str(value) for key, value in actor.items() if value},
+    }
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _partner_of(instance: Model) -> str:
+    if instance._meta.model_name == "partner":
+        return str(instance.pk)
+    partner_id = getattr(instance, "partner_id", None)
+    if partner_id is None and hasattr(instance, "org_id"):
+        partner_id = getattr(getattr(instance, "org", None), "partner_id", None)
+    return partner_id or ""
+
+
+@receiver(post_log, dispatch_uid="audit.history.admin_change_event")
+def admin_change_event(
+    sender: type[Model], instance: Model, action: int, log_created: bool, **kwargs: Any
+) -> None:
+    """One AuditEvent per change made outside /cp/ (the Django admin), same transaction."""
+    request = current_request()
+    if not log_created or request is None or request.path.startswith("/cp/"):
+        return
+    changes = kwargs.get("changes") or {}
+    actor = actor_fields(request)
+    AuditEvent(
+        request_id=getattr(request, "request_id", ""),
+        action=f"{_snake(sender.__name__)}.{_LOG_ACTIONS.get(action, 'change')}",
+        target_type=instance._meta.model_name,
+        target_id=str(instance.pk),
+        method=request.method or "",
+        path=request.path[:300],
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        details={"via": "admin", "fields": sorted(changes)},
+        **{**actor, "partner_id": actor.get("partner_id") or _partner_of(instance)},
+    ).save(force_insert=True)
