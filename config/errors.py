@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -113,6 +114,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     request_id = getattr(request, "request_id", None)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("No such resource.")
+    elif isinstance(exc, Ratelimited):  # a PermissionDenied, but it means 429, not 403
+        exc = RateLimited()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if not isinstance(exc, exceptions.APIException):

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from audit.context import annotate, bind_request_id, unbind_request_id
+from audit.history import request_context
 from audit.recording import record_call
 from config.errors import error_response
 from config.ids import new_id
@@ -43,7 +44,8 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.request_id = new_id("req")
-        response = self.get_response(request)
+        with request_context(request):  # the request id is auditlog's cid, for admin changes too
+            response = self.get_response(request)
         response["X-Request-Id"] = request.request_id
         return response
 
@@ -59,6 +61,7 @@ class CPJsonErrorsMiddleware:
             return self.get_response(request)
         too_big = self._refuse_oversized(request)
         if too_big:
+            record_call(request, too_big)  # refused before CPCallMiddleware: audit it here
             return too_big
         response = self.get_response(request)
         if response.status_code >= 400 and not _is_json(response):
@@ -125,7 +128,7 @@ class CPCallMiddleware:
             unbind_request_id(token)
 
     def _handle(self, request: HttpRequest) -> HttpResponse:
-        claimed = None
+        claimed: idempotency.Claim | None = None
         if idempotency.wanted(request):
             try:
                 outcome = idempotency.claim(request)
@@ -133,15 +136,21 @@ class CPCallMiddleware:
                 return self._finish(
                     request, error_response(request, exc.status, exc.code, exc.message)
                 )
-            if not isinstance(outcome, idempotency.Claim):
+            if isinstance(outcome, idempotency.IdempotencyRecord):
                 annotate(request, replayed=True)
                 return self._finish(request, idempotency.replay(outcome))
             claimed = outcome
-        with transaction.atomic():
-            response = self.get_response(request)
-            if response.status_code < 400:
-                return self._finish(request, response, claimed)
-            transaction.set_rollback(True)
+        try:
+            with transaction.atomic():
+                response = self.get_response(request)
+                if response.status_code < 400:
+                    return self._finish(request, response, claimed)
+                transaction.set_rollback(True)
+        except DatabaseError:  # failed at COMMIT (deferred constraint, serialization): a 500
+            logger.exception(
+                "Commit failed in %s %s (%s)", request.method, request.path, request.request_id
+            )
+            response = error_response(request, 500, *_PLAIN_ERRORS[500])
         with transaction.atomic():
             return self._finish(request, response, claimed)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import environ
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "partners.throttling.RateLimitHeadersMiddleware",
     "config.middleware.CPCallMiddleware",
 ]
 
@@ -120,6 +122,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CP_MAX_BODY_BYTES
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.CPBearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["partners.permissions.IsMasterKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["partners.throttling.PartnerKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
@@ -149,13 +152,72 @@ PARTNER_KEY_ROTATION_GRACE_SECONDS = env.int("PARTNER_KEY_ROTATION_GRACE_SECONDS
 # Proxies whose X-Forwarded-For is trusted for the client IP (comma-separated IPs).
 CP_TRUSTED_PROXIES = env.list("CP_TRUSTED_PROXIES", default=[])
 
+# --- Rate limits -------------------------------------------------------------------------------
+# Counters live in the default cache: with several worker processes or machines it must be shared
+# (REDIS_URL); the local-memory fallback counts per process. Rates are COUNT/PERIOD, e.g. 600/m.
+
+# A partner key's default rate by its partner's plan (PARTNER_PLAN_RATES=enterprise=3000/m,...);
+# a key's own rate_limit wins; PARTNER_KEY_DEFAULT_RATE covers other plans and partner-less keys.
+PARTNER_PLAN_RATES = env.dict("PARTNER_PLAN_RATES", default={"enterprise": "3000/m"})
+# Failed authentications (malformed or unknown key) per client IP; past it, 429 before any query.
+CP_AUTH_FAILURE_RATE = env.str("CP_AUTH_FAILURE_RATE", default="30/m")
+# Django admin login attempts (POSTs) per client IP and per username.
+ADMIN_LOGIN_IP_RATE = env.str("ADMIN_LOGIN_IP_RATE", default="20/m")
+ADMIN_LOGIN_USERNAME_RATE = env.str("ADMIN_LOGIN_USERNAME_RATE", default="5/m")
+# django-ratelimit's switch: false turns every limit (and the rate-limit headers) off.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+for _name, _rate in [
+    ("PARTNER_KEY_DEFAULT_RATE", PARTNER_KEY_DEFAULT_RATE),
+    ("CP_AUTH_FAILURE_RATE", CP_AUTH_FAILURE_RATE),
+    ("ADMIN_LOGIN_IP_RATE", ADMIN_LOGIN_IP_RATE),
+    ("ADMIN_LOGIN_USERNAME_RATE", ADMIN_LOGIN_USERNAME_RATE),
+    *((f"PARTNER_PLAN_RATES[{plan}]", rate) for plan, rate in PARTNER_PLAN_RATES.items()),
+]:
+    if not re.fullmatch(r"\d+/\d*[smhd]", _rate):
+        raise ImproperlyConfigured(f"{_name}={_rate!r}: use COUNT/PERIOD, e.g. 600/m.")
+
 # --- Orgs and the background worker ------------------------------------------------------------
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Plans an org may be created on (POST /cp/orgs `plan`).
+ORG_PLANS = env.list("ORG_PLANS", default=["standard", "enterprise"])
+# Dotted path to the provisioner: the steps that build (and tear down) an org in the worker.
+ORG_PROVISIONER = env.str("ORG_PROVISIONER", default="orgs.provisioning.DefaultProvisioner")
+# How long a worker holds an org per step; past it, the sweep re-queues the org.
+ORG_LEASE_SECONDS = env.float("ORG_LEASE_SECONDS", default=60)
+# Attempts before an org is marked `failed` (provisioning) or parked with its error (deleting).
+ORG_MAX_ATTEMPTS = env.int("ORG_MAX_ATTEMPTS", default=5)
+# Retry backoff: base * 2**(attempt-1) seconds, capped at the maximum.
+ORG_RETRY_BASE_SECONDS = env.float("ORG_RETRY_BASE_SECONDS", default=5)
+ORG_RETRY_MAX_SECONDS = env.float("ORG_RETRY_MAX_SECONDS", default=300)
+# How often each `manage.py worker` runs the recovery sweep (stuck and expired orgs).
+ORG_SWEEP_INTERVAL_SECONDS = env.float("ORG_SWEEP_INTERVAL_SECONDS", default=15)
+# Retry-After on GET /cp/orgs/{id}/status while the org is provisioning or deleting.
+ORG_STATUS_RETRY_AFTER_SECONDS = env.int("ORG_STATUS_RETRY_AFTER_SECONDS", default=2)
+# Longest `ttl_seconds` accepted for an ephemeral org.
+ORG_MAX_TTL_SECONDS = env.int("ORG_MAX_TTL_SECONDS", default=30 * 86400)
 
 # --- Audit ---------------------------------------------------------------------------------------
 
 AUDITLOG_CID_GETTER = "audit.context.current_request_id"
+# Field-level history. Hashes are masked whole; worker bookkeeping and last_used_at are left out.
+_AUDIT_MASK = "audit.history.mask_secret"
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "partners.partner"},
+    {
+        "model": "partners.partnerkey",
+        "mask_fields": ["key_hash"],
+        "mask_callable": _AUDIT_MASK,
+        "exclude_fields": ["last_used_at"],
+    },
+    {"model": "orgs.org", "exclude_fields": ["attempts", "lease_expires_at"]},
+    {"model": "orgs.workspace", "mask_fields": ["token_hash"], "mask_callable": _AUDIT_MASK},
+    {"model": "orgs.subscription"},
+)
+# Audit events older than this many days are deleted by `prune_audit` (its default --older-than).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Rows per batch for `export_audit` (one keyset page) and `prune_audit` (one DELETE).
+AUDIT_BATCH_SIZE = env.int("AUDIT_BATCH_SIZE", default=5000)
 
 # --- Production hardening ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from config.admin_login import admin_login
 from partners.api import PartnerKeyViewSet, PartnerViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include("orgs.urls")),
     path("", include("audit.urls")),
     path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -10,7 +10,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from audit.context import annotate, set_principal
-from partners import keys
+from partners import keys, ratelimit
 from partners.models import MASTER_KEY, MasterKey, PartnerKey
 
 REALM = 'Bearer realm="cp"'
@@ -26,6 +26,8 @@ _REASONS = {
 
 def _refuse(request: Request, reason: str, hint: str = "") -> exceptions.AuthenticationFailed:
     annotate(request, action="auth.failed", reason=reason, key_hint=hint or None)
+    if reason in ("malformed", "unknown"):
+        ratelimit.auth_failure_record(request)
     return exceptions.AuthenticationFailed(_REASONS[reason])
 
 
@@ -49,6 +51,7 @@ class CPBearerAuthentication(authentication.BaseAuthentication):
         scheme, _, token = header.partition(" ")
         if scheme != self.keyword:
             return None
+        ratelimit.refuse_flooding_client(request)
         token = token.strip()
         if token.startswith(keys.PARTNER_KEY_PREFIX):
             key = self._partner_key(request, token)

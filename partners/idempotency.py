@@ -17,7 +17,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from partners import keys
-from partners.models import IdempotencyRecord
+from partners.authentication import is_master_key
+from partners.models import IdempotencyRecord, PartnerKey
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 255
@@ -67,8 +68,23 @@ def fingerprint(request: HttpRequest) -> str:
     return fingerprint_of(request.method, request.path, body)
 
 
-def claim(request: HttpRequest) -> Claim | IdempotencyRecord:
-    """Claim the key for this call, or return the finished record to replay. Raises on conflict."""
+def caller_is_usable(request: HttpRequest) -> bool:
+    """Whether the bearer token may still call: a revoked key gets no replay, only its 401."""
+    token = request.META.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
+    if is_master_key(token):
+        return True
+    return (
+        keys.is_well_formed(token)
+        and PartnerKey.objects.usable().filter(key_hash=keys.hash_token(token)).exists()
+    )
+
+
+def claim(request: HttpRequest) -> Claim | IdempotencyRecord | None:
+    """Claim the key for this call, or return the finished record to replay. Raises on conflict.
+
+    None when the key is taken but the caller can no longer authenticate: the call then runs
+    without idempotency and is refused by authentication like any other.
+    """
     idem_key = request.META[HEADER].strip()
     if not idem_key or len(idem_key) > MAX_KEY_LENGTH:
         raise IdempotencyError(
@@ -90,6 +106,8 @@ def claim(request: HttpRequest) -> Claim | IdempotencyRecord:
         return Claim(record)
     except IntegrityError:
         pass
+    if not caller_is_usable(request):
+        return None
     existing = IdempotencyRecord.objects.filter(caller=caller, key=idem_key).first()
     if existing is None:  # released between our insert and read: the caller may retry
         raise IdempotencyError(409, "idempotency_key_in_use", "Retry this request.")

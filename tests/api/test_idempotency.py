@@ -106,3 +106,16 @@ def test_concurrent_duplicates_create_one_key_on_postgres(master):
         if r.status_code == 409:
             assert r.json()["error"]["code"] == "idempotency_key_in_use"
     assert PartnerKey.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_revoked_key_gets_its_401_not_a_replay(make_key, as_key):
+    key, token = make_key()
+    client = as_key(token)
+    rotate = f"/cp/admin/partner-keys/{key.id}/rotate"
+    first = client.post(rotate, {"grace_seconds": 0}, headers={"Idempotency-Key": "r-1"})
+    assert first.status_code == 201
+    again = client.post(rotate, {"grace_seconds": 0}, headers={"Idempotency-Key": "r-1"})
+    assert again.status_code == 401
+    assert "Idempotent-Replayed" not in again
+    assert again.json()["error"]["code"] == "unauthenticated"

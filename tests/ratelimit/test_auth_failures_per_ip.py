@@ -1,0 +1,98 @@
+"""Malformed and unknown keys are limited per client IP, and refused before any database work."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from audit.models import AuditEvent
+from partners import keys
+from tests.conftest import CPClient
+from tests.ratelimit.conftest import KEYS_URL, assert_rate_limited, policy_of, state_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _guess(client: CPClient, token: str | None = None, **extra: str):
+    return client.get(KEYS_URL, token=token or keys.generate(), **extra)
+
+
+@override_settings(CP_AUTH_FAILURE_RATE="3/m")
+def test_after_its_budget_of_unknown_keys_an_ip_gets_429_in_the_envelope(anon):
+    answers = [_guess(anon) for _ in range(5)]
+
+    assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]
+    for refused in answers[3:]:
+        assert_rate_limited(refused)
+        assert policy_of(refused) == ("ip", 3, 60)
+        assert state_of(refused)[1] == 0
+    assert AuditEvent.objects.filter(action="rate_limit.exceeded", status_code=429).count() == 2
+
+
+@override_settings(CP_AUTH_FAILURE_RATE="3/m")
+def test_malformed_keys_and_wrong_master_keys_count_too(anon):
+    bad = ["mol_pk_short", "not-even-a-key", "mol_pk_" + "a" * 49]
+
+    answers = [_guess(anon, token) for token in bad] + [_guess(anon)]
+
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+
+
+@override_settings(CP_AUTH_FAILURE_RATE="2/m")
+def test_a_refused_guess_costs_no_query_but_the_calls_audit_event(anon, django_assert_num_queries):
+    """The only SQL is CPCallMiddleware's: the call's atomic block (savepoint, rolled back because
+    the call failed, released), then the audit event's insert in an atomic block of its own (inside
+    the test's transaction each block is a savepoint). No key lookup, not even for the audit."""
+    _guess(anon), _guess(anon)
+
+    with django_assert_num_queries(6) as captured:
+        refused = _guess(anon)
+
+    assert_rate_limited(refused)
+    sql = [q["sql"] for q in captured.captured_queries]
+    writes = [s for s in sql if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
+    assert len(writes) == 1
+    assert writes[0].startswith('INSERT INTO "audit_auditevent"')
+    assert not any("partners_partnerkey" in s for s in sql)
+
+
+@override_settings(CP_AUTH_FAILURE_RATE="2/m")
+def test_outside_the_cp_api_a_refused_guess_costs_no_query_at_all(anon, django_assert_num_queries):
+    _guess(anon), _guess(anon)
+
+    with django_assert_num_queries(0):
+        refused = anon.get("/openapi.json", token=keys.generate())
+
+    assert refused.status_code == 429
+
+
+@override_settings(CP_AUTH_FAILURE_RATE="2/m")
+def test_a_flooding_ip_does_not_lock_out_other_clients(anon, key_client):
+    _, good = key_client()
+    flood = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(3):
+        _guess(anon, **flood)
+
+    assert _guess(anon, **flood).status_code == 429
+    assert _guess(anon).status_code == 401
+    assert good.get(KEYS_URL).status_code == 200
+
+
+@override_settings(CP_AUTH_FAILURE_RATE="2/m", CP_TRUSTED_PROXIES=["10.0.0.1"])
+def test_behind_a_trusted_proxy_the_forwarded_client_is_the_one_limited(anon):
+    via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(2):
+        _guess(anon, headers={"X-Forwarded-For": "198.51.100.7"}, **via_proxy)
+
+    assert _guess(anon, headers={"X-Forwarded-For": "198.51.100.7"}, **via_proxy).status_code == 429
+    assert _guess(anon, headers={"X-Forwarded-For": "198.51.100.8"}, **via_proxy).status_code == 401
+
+
+@override_settings(CP_AUTH_FAILURE_RATE="2/m")
+def test_a_blocked_ip_is_refused_even_with_a_good_key(anon, key_client):
+    """The refusal comes before the key is looked up, so it cannot depend on the key."""
+    _, good = key_client()
+    for _ in range(2):
+        _guess(anon)
+
+    assert_rate_limited(good.get(KEYS_URL))
