@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 
 from audit.context import annotate
 from audit.models import AuditEvent
+from audit.selectors import partner_pk
 from audit.serializers import COLUMNS, AuditEventSerializer, EventFilterSerializer
 
 
@@ -31,12 +31,7 @@ def partner_id_for(caller: Any, ref: str) -> str:
     """`?partner=` (slug or id) as a partner id. A partner key may only name its own partner,
     and gets the same answer for another partner as for one that does not exist."""
     if caller.is_master:
-        partner = (
-            apps.get_model("partners", "Partner")
-            .objects.filter(Q(pk=ref) | Q(slug=ref))
-            .values_list("pk", flat=True)
-            .first()
-        )
+        partner = partner_pk(ref)
         if partner is None:
             raise _unknown_partner()
         return partner

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from audit.models import AuditEvent
+from audit.selectors import partner_pk
 from audit.serializers import COLUMNS, event_json
 
 # Spreadsheets run cells that start with these as formulas; such cells get a leading quote.
@@ -119,12 +119,7 @@ class Command(BaseCommand):
             events = events.filter(occurred_at__lt=until)
         if options["partner"]:
             ref = options["partner"]
-            partner = (
-                apps.get_model("partners", "Partner")
-                .objects.filter(Q(pk=ref) | Q(slug=ref))
-                .values_list("pk", flat=True)
-                .first()
-            )
+            partner = partner_pk(ref)
             if partner is None:
                 raise CommandError(f"No partner with slug or id {ref!r}.")
             events = events.filter(partner_id=partner)
