@@ -51,8 +51,8 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not caller.is_master:
             events = (
                 events.filter(partner_id=caller.partner_id)
-                if caller.partner_id
-                else events.filter(key_id=caller.pk)
+                if caller.partner_id and caller.org_id is None
+                else events.filter(key_id=caller.pk)  # partner-less and org-bound: own calls only
             )
         return self._filtered(events).values(*COLUMNS)
 
@@ -74,4 +74,14 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         annotate(request, action="audit_event.list")
-        return super().list(request)
+        response = super().list(request)
+        if not request.auth.is_master:
+            for event in response.data["data"]:
+                _hide_staff(event)
+        return response
+
+
+def _hide_staff(event: dict) -> None:
+    """A partner sees that our staff acted, not who, from where, or with what browser."""
+    if event["actor"]["type"] in (AuditEvent.ActorType.ADMIN_USER, AuditEvent.ActorType.MASTER_KEY):
+        event["actor"]["admin_user"] = event["ip"] = event["user_agent"] = None

@@ -22,7 +22,7 @@ from django.http import HttpRequest
 
 from audit.context import bind_request, current_request, unbind_request
 from audit.models import AuditEvent
-from audit.recording import actor_fields, actor_label, client_ip
+from audit.recording import actor_fields, actor_label, client_ip, safe_text
 
 MASKED = "********"
 _LOG_ACTIONS = {0: "create", 1: "update", 2: "delete"}
@@ -94,9 +94,9 @@ def admin_change_event(
         target_type=instance._meta.model_name,
         target_id=str(instance.pk),
         method=request.method or "",
-        path=request.path[:300],
+        path=safe_text(request.path),
         ip=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        user_agent=safe_text(request.META.get("HTTP_USER_AGENT", "")),
         details={"via": "admin", "fields": sorted(changes)},
         **{**actor, "partner_id": actor.get("partner_id") or _partner_of(instance)},
     ).save(force_insert=True)

@@ -129,7 +129,7 @@ def _bearer_actor(request: HttpRequest) -> dict[str, Any]:
     anonymous = {"actor_type": AuditEvent.ActorType.ANONYMOUS}
     scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     token = token.strip()
-    if scheme != "Bearer" or not token:
+    if scheme.lower() != "bearer" or not token:
         return anonymous
     master = settings.CP_ADMIN_MASTER_KEY
     if master and hmac.compare_digest(token.encode(), master.encode()):
@@ -146,6 +146,11 @@ def _bearer_actor(request: HttpRequest) -> dict[str, Any]:
     if key is None:
         return anonymous
     return _key_actor(key["id"], key["hint"], key["partner_id"])
+
+
+def safe_text(value: str, limit: int = 300) -> str:
+    """A path or user agent as stored: token-like strings redacted, NULs dropped, truncated."""
+    return _TOKEN_PATTERN.sub(REDACTED, value.replace("\x00", ""))[:limit]
 
 
 def safe_details(value: Any) -> Any:
@@ -180,10 +185,10 @@ def record_call(request: HttpRequest, response: HttpResponse) -> AuditEvent:
         target_type=notes.get("target_type", "")[:32],
         target_id=notes.get("target_id", "")[:40],
         method=request.method or "",
-        path=request.path[:300],
+        path=safe_text(request.path),
         status_code=response.status_code,
         ip=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        user_agent=safe_text(request.META.get("HTTP_USER_AGENT", "")),
         details=safe_details(details),
         **actor,
     )

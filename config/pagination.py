@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 
@@ -14,6 +16,13 @@ class CursorPage(CursorPagination):
     ordering = "-id"
     page_size_query_param = "limit"
     max_page_size = 200
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """A cursor we did not issue is a bad request (400), not a missing page (DRF's 404)."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound as exc:
+            raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from exc
 
     def get_paginated_response(self, data: list) -> Response:
         next_link = self.get_next_link()

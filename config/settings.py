@@ -123,7 +123,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.CPBearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["partners.permissions.IsMasterKey"],
     "DEFAULT_THROTTLE_CLASSES": ["partners.throttling.PartnerKeyRateThrottle"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.CPJSONParser"],
+    # No OPTIONS introspection: it would answer before the scope check. The schema is /openapi.json.
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -173,7 +175,7 @@ for _name, _rate in [
     ("ADMIN_LOGIN_USERNAME_RATE", ADMIN_LOGIN_USERNAME_RATE),
     *((f"PARTNER_PLAN_RATES[{plan}]", rate) for plan, rate in PARTNER_PLAN_RATES.items()),
 ]:
-    if not re.fullmatch(r"\d+/\d*[smhd]", _rate):
+    if not re.fullmatch(r"[1-9]\d{0,8}/([1-9]\d{0,5})?[smhd]", _rate):
         raise ImproperlyConfigured(f"{_name}={_rate!r}: use COUNT/PERIOD, e.g. 600/m.")
 
 # --- Orgs and the background worker ------------------------------------------------------------

@@ -99,8 +99,8 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return (
                 keys.filter(Q(partner__slug=partner) | Q(partner_id=partner)) if partner else keys
             )
-        if caller.partner_id is None:
-            return keys.filter(pk=caller.pk)
+        if caller.partner_id is None or caller.org_id is not None:
+            return keys.filter(pk=caller.pk)  # partner-less and org-bound keys see only themselves
         return keys.filter(partner_id=caller.partner_id)
 
     def get_object(self) -> PartnerKey:

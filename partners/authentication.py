@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -31,6 +32,12 @@ def _refuse(request: Request, reason: str, hint: str = "") -> exceptions.Authent
     return exceptions.AuthenticationFailed(_REASONS[reason])
 
 
+def bearer_token(request: Any) -> str | None:
+    """The token of an `Authorization: Bearer …` header (scheme case-insensitive), or None."""
+    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
 def is_master_key(token: str) -> bool:
     """Constant-time match against CP_ADMIN_MASTER_KEY; always False when it is not set."""
     master = settings.CP_ADMIN_MASTER_KEY
@@ -44,15 +51,11 @@ class CPBearerAuthentication(authentication.BaseAuthentication):
     next request.
     """
 
-    keyword = "Bearer"
-
     def authenticate(self, request: Request) -> tuple[PartnerKey | MasterKey, object] | None:
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, token = header.partition(" ")
-        if scheme != self.keyword:
+        token = bearer_token(request)
+        if token is None:
             return None
         ratelimit.refuse_flooding_client(request)
-        token = token.strip()
         if token.startswith(keys.PARTNER_KEY_PREFIX):
             key = self._partner_key(request, token)
             set_principal(request, key)

@@ -8,16 +8,18 @@ later with the same body gets the stored response back; another body is `422`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from partners import keys
-from partners.authentication import is_master_key
+from partners.authentication import bearer_token, is_master_key
 from partners.models import IdempotencyRecord, PartnerKey
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -45,13 +47,12 @@ def wanted(request: HttpRequest) -> bool:
 
 
 def caller_of_token(token: str) -> str:
-    """The SHA-256 of the bearer token: per-key scoping without a database lookup."""
-    return keys.hash_token(token)
+    """An HMAC of the bearer token: per-key scoping without a lookup, and no reusable hash."""
+    return hmac.new(settings.SECRET_KEY.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 def caller_of(request: HttpRequest) -> str:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    return caller_of_token(header.removeprefix("Bearer ").strip())
+    return caller_of_token(bearer_token(request) or "")
 
 
 def fingerprint_of(method: str, path: str, body: object) -> str:
@@ -63,14 +64,14 @@ def fingerprint_of(method: str, path: str, body: object) -> str:
 def fingerprint(request: HttpRequest) -> str:
     try:
         body: object = json.loads(request.body) if request.body else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
         body = request.body.decode("utf-8", "replace")
     return fingerprint_of(request.method, request.path, body)
 
 
 def caller_is_usable(request: HttpRequest) -> bool:
     """Whether the bearer token may still call: a revoked key gets no replay, only its 401."""
-    token = request.META.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
+    token = bearer_token(request) or ""
     if is_master_key(token):
         return True
     return (

@@ -40,7 +40,8 @@ logger = logging.getLogger("cp.ratelimit")
 KEY_GROUP = "cp.partner_key"
 AUTH_FAILURE_GROUP = "cp.auth_failure"
 _BLOCKED_PREFIX = "cp:auth-blocked:"
-_RATE = re.compile(r"(\d+)/(\d*)([smhd])")
+# COUNT/[MULTIPLIER]PERIOD with COUNT and MULTIPLIER from 1: `0/m` and `1/0s` mean nothing.
+_RATE = re.compile(r"([1-9]\d{0,8})/([1-9]\d{0,5})?([smhd])")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # What a cache outage raises: django-redis re-raises redis' own errors; sockets raise OSError.
 CACHE_ERRORS = (RedisError, ConnectionInterrupted, OSError)

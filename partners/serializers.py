@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from django.core.validators import validate_slug
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -17,14 +16,18 @@ from config.serializers import (
 )
 from orgs.models import Org
 from partners.models import SCOPES, Partner, PartnerKey
-
-RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
+from partners.ratelimit import parse_rate
 
 
 def validate_rate(value: str | None) -> str:
-    """`600/m`-style rates, as django-ratelimit reads them."""
-    if value and not RATE_PATTERN.match(value):
-        raise serializers.ValidationError("Use COUNT/PERIOD, e.g. 600/m (periods: s, m, h, d).")
+    """`600/m`-style rates, as django-ratelimit reads them (count and period at least 1)."""
+    if value:
+        try:
+            parse_rate(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(
+                "Use COUNT/PERIOD with COUNT ≥ 1, e.g. 600/m or 100/10s (periods: s, m, h, d)."
+            ) from exc
     return value or ""
 
 
@@ -37,7 +40,16 @@ class PartnerSerializer(serializers.ModelSerializer):
 
 class PartnerCreateSerializer(StrictSerializer):
     name = StrictCharField(max_length=200)
-    slug = StrictCharField(max_length=63, validators=[validate_slug])
+    slug = StrictCharField(
+        min_length=2,
+        max_length=63,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                "Lower-case letters, digits and single hyphens, not at either end.",
+            )
+        ],
+    )
     plan = serializers.ChoiceField(choices=Partner.Plan.choices, default=Partner.Plan.PARTNER)
 
 

@@ -23,6 +23,13 @@ class KeyRevoked(Conflict):
     message = "This key is revoked and cannot be rotated."
 
 
+class KeyAlreadyRotated(Conflict):
+    """A second successor would inherit the grace deadline as its own expiry: refuse instead."""
+
+    code = "key_already_rotated"
+    message = "This key was already rotated; rotate its successor, or revoke it."
+
+
 @dataclass(frozen=True)
 class IssuedKey:
     """A freshly issued key and its plaintext: the only moment the plaintext exists."""
@@ -94,6 +101,8 @@ def partner_key_rotate(*, key: PartnerKey, grace_seconds: int, rotated_by: str) 
     key = PartnerKey.objects.select_for_update().get(pk=key.pk)
     if key.revoked_at is not None:
         raise KeyRevoked()
+    if key.successors.exists():
+        raise KeyAlreadyRotated()
     successor = partner_key_issue(
         name=key.name,
         scopes=key.scopes,

@@ -92,7 +92,7 @@ def test_binding_to_an_org_expiry_and_rate_limit_are_stored(admin_client, partne
     ("fields", "message"),
     [
         ({"name": ""}, "This field is required."),
-        ({"rate_limit": "lots"}, "Use COUNT/PERIOD, e.g. 600/m"),
+        ({"rate_limit": "lots"}, "Use COUNT/PERIOD with COUNT"),
         ({"expires_at": "2001-01-01T00:00"}, "Must be in the future."),
         ({"scopes": ["orgs:list", "root"]}, "Select a valid choice."),
         ({"org_id": "org_nope"}, "No org &#x27;org_nope&#x27; to bind to."),
