@@ -59,10 +59,10 @@ class CPJsonErrorsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_cp_request(request):
             return self.get_response(request)
-        too_big = self._refuse_oversized(request)
-        if too_big:
-            record_call(request, too_big)  # refused before CPCallMiddleware: audit it here
-            return too_big
+        refused = self._refuse_unreadable(request)
+        if refused:
+            record_call(request, refused)  # refused before CPCallMiddleware: audit it here
+            return refused
         response = self.get_response(request)
         if response.status_code >= 400 and not _is_json(response):
             return self._as_envelope(request, response)
@@ -82,7 +82,10 @@ class CPJsonErrorsMiddleware:
         )
         return self._envelope(request, 500)
 
-    def _refuse_oversized(self, request: HttpRequest) -> HttpResponse | None:
+    def _refuse_unreadable(self, request: HttpRequest) -> HttpResponse | None:
+        """Bodies over the limit (413), and NUL bytes in the URL, which no database column holds."""
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return self._envelope(request, 400)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ from partners.models import IdempotencyRecord, PartnerKey
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 255
 RETENTION = timedelta(hours=24)
+# Longer than any call may run (gunicorn's worker timeout is 30 s): an older open claim is dead.
+CLAIM_LEASE = timedelta(minutes=2)
 # Fields whose values are secrets shown once; a replay carries null in their place.
 SECRET_FIELDS = ("key", "token")
 # Answers that mean the call never ran: the claim is released so the caller can retry.
@@ -92,8 +95,14 @@ def claim(request: HttpRequest) -> Claim | IdempotencyRecord | None:
             400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters."
         )
     caller, print_ = caller_of(request), fingerprint(request)
+    now = timezone.now()
+    # An expired record, or a claim whose call died before committing anything (its response is
+    # written in the call's own transaction), no longer holds the key.
     IdempotencyRecord.objects.filter(
-        caller=caller, key=idem_key, created_at__lt=timezone.now() - RETENTION
+        Q(created_at__lt=now - RETENTION)
+        | Q(status_code__isnull=True, created_at__lt=now - CLAIM_LEASE),
+        caller=caller,
+        key=idem_key,
     ).delete()
     try:
         with transaction.atomic():

@@ -106,3 +106,13 @@ def test_a_partner_sees_that_staff_acted_but_not_who_or_from_where(
     assert (event["ip"], event["user_agent"], event["actor"]["admin_user"]) == (None, None, None)
     full = master.get("/cp/admin/audit-events?action=partner.update").json()["data"][0]
     assert full["user_agent"] == "Internal-Ops/1.0"
+
+
+@pytest.mark.parametrize(
+    "path", ["/cp/orgs/org_%00x", "/cp/admin/partner-keys?partner=%00", "/cp/orgs?status=%00"]
+)
+def test_a_nul_byte_in_the_url_is_a_clean_4xx_and_audited(master, path):
+    response = master.get(path)
+    assert 400 <= response.status_code < 500
+    assert response.json()["error"]["request_id"] == response["X-Request-Id"]
+    assert AuditEvent.objects.filter(request_id=response["X-Request-Id"]).count() == 1

@@ -119,3 +119,23 @@ def test_a_revoked_key_gets_its_401_not_a_replay(make_key, as_key):
     assert again.status_code == 401
     assert "Idempotent-Replayed" not in again
     assert again.json()["error"]["code"] == "unauthenticated"
+
+
+@pytest.mark.django_db
+def test_a_claim_left_by_a_call_that_died_is_taken_over_after_its_lease(master):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    IdempotencyRecord.objects.create(  # a call that claimed the key and died before committing
+        caller=idempotency.caller_of_token(master.token),
+        key="dead",
+        method="POST",
+        path="/cp/admin/partner-keys",
+        fingerprint=idempotency.fingerprint_of("POST", "/cp/admin/partner-keys", SEED),
+        created_at=timezone.now() - idempotency.CLAIM_LEASE - timedelta(seconds=1),
+    )
+    response = create(master, SEED, idem="dead")
+    assert response.status_code == 201
+    assert PartnerKey.objects.count() == 1
+    assert IdempotencyRecord.objects.get(key="dead").status_code == 201
