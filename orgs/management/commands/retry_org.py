@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from argparse import ArgumentParser
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError
-
-from config.errors import CPError
 from orgs import services
+from orgs.management.commands._org_command import OrgCommand
 from orgs.models import Org
 
 
-class Command(BaseCommand):
+class Command(OrgCommand):
     help = "Re-queue the provisioning of a failed org (attempts start again from zero)."
 
-    def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("org_id")
-
-    def handle(self, *args: Any, org_id: str, **options: Any) -> None:
-        org = Org.objects.filter(pk=org_id).first()
-        if org is None:
-            raise CommandError(f"No org {org_id!r}.")
-        try:
-            org = services.org_retry(org=org)
-        except CPError as exc:
-            raise CommandError(exc.message) from exc
+    def act(self, org: Org) -> None:
+        org = services.org_retry(org=org)
         self.stdout.write(f"Re-queued provisioning of {org.pk} ({org.slug}).")
