@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.apps import apps
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
+from audit.selectors import partner_pk
 
 
 class InputFilter(admin.SimpleListFilter):
@@ -60,9 +60,7 @@ class PartnerFilter(InputFilter):
         value = (self.value() or "").strip()
         if not value:
             return queryset
-        partners = apps.get_model("partners", "Partner").objects.filter(Q(pk=value) | Q(slug=value))
-        found = partners.values_list("pk", flat=True).first()
-        return queryset.filter(partner_id=found or value)
+        return queryset.filter(partner_id=partner_pk(value) or value)
 
 
 class TargetFilter(InputFilter):

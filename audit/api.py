@@ -2,48 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.context import annotate
 from audit.models import AuditEvent
 from audit.selectors import partner_pk
 from audit.serializers import COLUMNS, AuditEventSerializer, EventFilterSerializer
-
-
-class AnyKey(BasePermission):
-    """The master key or any valid partner key; the view narrows what a partner key sees."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return request.auth is not None
+from core.context import annotate
+from core.credentials import Principal
+from core.permissions import IsAuthenticatedPrincipal
 
 
 def _unknown_partner() -> serializers.ValidationError:
     return serializers.ValidationError({"partner": ["Unknown partner."]})
 
 
-def partner_id_for(caller: Any, ref: str) -> str:
+def partner_id_for(caller: Principal, ref: str) -> str:
     """`?partner=` (slug or id) as a partner id. A partner key may only name its own partner,
     and gets the same answer for another partner as for one that does not exist."""
-    if caller.is_master:
-        partner = partner_pk(ref)
-        if partner is None:
-            raise _unknown_partner()
-        return partner
-    own = caller.partner
-    if own is None or ref not in (own.pk, own.slug):
+    partner = partner_pk(ref)
+    if partner is None or not (caller.is_master or partner == caller.partner_id):
         raise _unknown_partner()
-    return own.pk
+    return partner
 
 
 class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = AuditEventSerializer
-    permission_classes = [AnyKey]
+    permission_classes = [IsAuthenticatedPrincipal]
 
     def get_queryset(self) -> QuerySet:
         events = AuditEvent.objects.all()
@@ -52,7 +39,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             events = (
                 events.filter(partner_id=caller.partner_id)
                 if caller.partner_id and caller.org_id is None
-                else events.filter(key_id=caller.pk)  # partner-less and org-bound: own calls only
+                else events.filter(key_id=caller.id)  # partner-less and org-bound: own calls only
             )
         return self._filtered(events).values(*COLUMNS)
 

@@ -2,15 +2,14 @@
 
 Every request runs inside one auditlog context whose values are resolved lazily, when a LogEntry is
 saved: DRF authenticates long after middleware, so the partner key or master key is only known
-then. The context is entered once per request (never nested): `RequestIdMiddleware` opens it.
+then. The context is entered once per request (never nested), by `FieldHistoryMiddleware`.
 Changes made in the Django admin also get one `AuditEvent` each, so the trail covers them too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from auditlog.context import set_extra_data
@@ -18,11 +17,12 @@ from auditlog.signals import post_log
 from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.dispatch import receiver
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
-from audit.context import bind_request, current_request, unbind_request
 from audit.models import AuditEvent
-from audit.recording import actor_fields, actor_label, client_ip, safe_text
+from audit.recording import actor_fields, actor_label, safe_text
+from core.clientip import client_ip
+from core.context import call_context, current_request
 
 MASKED = "********"
 _LOG_ACTIONS = {0: "create", 1: "update", 2: "delete"}
@@ -33,21 +33,21 @@ def mask_secret(value: str) -> str:
     return value if value in ("", "None") else MASKED
 
 
-@contextmanager
-def request_context(request: HttpRequest) -> Iterator[None]:
-    """Bind the request (its id is auditlog's cid) and a lazily resolved actor for auditlog."""
-    tokens = bind_request(request)
-    extra = {
-        "actor_id": lambda: _admin_user_id(request),
-        "actor_email": lambda: actor_label(actor_fields(request)),
-        "additional_data": lambda: _additional_data(request),
-        "remote_addr": lambda: client_ip(request),
-    }
-    try:
+class FieldHistoryMiddleware:
+    """Runs each request in one auditlog context; its actor is resolved when a change is logged."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        extra = {
+            "actor_id": lambda: _admin_user_id(request),
+            "actor_email": lambda: actor_label(actor_fields(request)),
+            "additional_data": lambda: _additional_data(request),
+            "remote_addr": lambda: client_ip(request),
+        }
         with set_extra_data(context_data=extra):
-            yield
-    finally:
-        unbind_request(tokens)
+            return self.get_response(request)
 
 
 def _admin_user_id(request: HttpRequest) -> Any:
@@ -60,7 +60,7 @@ def _admin_user_id(request: HttpRequest) -> Any:
 def _additional_data(request: HttpRequest) -> dict[str, Any]:
     actor = actor_fields(request)
     return {
-        "request_id": getattr(request, "request_id", None),
+        "request_id": call_context(request).request_id,
         "actor": {key: str(value) for key, value in actor.items() if value},
     }
 
@@ -70,12 +70,8 @@ def _snake(name: str) -> str:
 
 
 def _partner_of(instance: Model) -> str:
-    if instance._meta.model_name == "partner":
-        return str(instance.pk)
-    partner_id = getattr(instance, "partner_id", None)
-    if partner_id is None and hasattr(instance, "org_id"):
-        partner_id = getattr(getattr(instance, "org", None), "partner_id", None)
-    return partner_id or ""
+    """The partner whose trail shows a change: the instance's own `audit_partner_id`."""
+    return getattr(instance, "audit_partner_id", None) or ""
 
 
 @receiver(post_log, dispatch_uid="audit.history.admin_change_event")
@@ -89,7 +85,7 @@ def admin_change_event(
     changes = kwargs.get("changes") or {}
     actor = actor_fields(request)
     AuditEvent(
-        request_id=getattr(request, "request_id", ""),
+        request_id=call_context(request).request_id,
         action=f"{_snake(sender.__name__)}.{_LOG_ACTIONS.get(action, 'change')}",
         target_type=instance._meta.model_name,
         target_id=str(instance.pk),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from config.ids import ID_MAX_LENGTH, new_id
+from core.ids import ID_MAX_LENGTH, new_id
 
 
 def new_event_id() -> str:

@@ -44,7 +44,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from partners import keys, services  # noqa: E402
+from core import tokens as keys  # noqa: E402
+from partners import services  # noqa: E402
 
 # BEGIN/COMMIT/SAVEPOINT frame the statements; they are not statements of the call itself.
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")

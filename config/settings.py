@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import environ
@@ -37,23 +36,25 @@ INSTALLED_APPS = [
     "auditlog",
     "django_tasks",
     "django_tasks_db",
+    "core",
     "audit",
     "partners",
     "orgs",
 ]
 
 MIDDLEWARE = [
-    "config.middleware.RequestIdMiddleware",
+    "core.middleware.RequestIdMiddleware",
+    "audit.history.FieldHistoryMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.CPJsonErrorsMiddleware",
+    "core.middleware.CPJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "partners.throttling.RateLimitHeadersMiddleware",
-    "config.middleware.CPCallMiddleware",
+    "core.throttling.RateLimitHeadersMiddleware",
+    "core.middleware.CPCallMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -121,16 +122,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CP_MAX_BODY_BYTES
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.CPBearerAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["partners.permissions.IsMasterKey"],
-    "DEFAULT_THROTTLE_CLASSES": ["partners.throttling.PartnerKeyRateThrottle"],
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.CPJSONParser"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsMasterKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.PrincipalRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.CPJSONParser"],
     # No OPTIONS introspection: it would answer before the scope check. The schema is /openapi.json.
     "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "config.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.handler.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.CursorPage",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.CursorPage",
     "PAGE_SIZE": 50,
 }
 
@@ -142,6 +143,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Control plane ---------------------------------------------------------------------------
+
+# The platform's two seams into the domain: who a bearer token is, and how a call is audited.
+CP_CREDENTIAL_CHECK = "partners.authentication.check_credential"
+CP_CALL_RECORDER = "audit.recording.record_call"
 
 # The admin master key: unset means master-key access is off.
 CP_ADMIN_MASTER_KEY = env.str("CP_ADMIN_MASTER_KEY", default="")
@@ -168,15 +173,7 @@ ADMIN_LOGIN_IP_RATE = env.str("ADMIN_LOGIN_IP_RATE", default="20/m")
 ADMIN_LOGIN_USERNAME_RATE = env.str("ADMIN_LOGIN_USERNAME_RATE", default="5/m")
 # django-ratelimit's switch: false turns every limit (and the rate-limit headers) off.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-for _name, _rate in [
-    ("PARTNER_KEY_DEFAULT_RATE", PARTNER_KEY_DEFAULT_RATE),
-    ("CP_AUTH_FAILURE_RATE", CP_AUTH_FAILURE_RATE),
-    ("ADMIN_LOGIN_IP_RATE", ADMIN_LOGIN_IP_RATE),
-    ("ADMIN_LOGIN_USERNAME_RATE", ADMIN_LOGIN_USERNAME_RATE),
-    *((f"PARTNER_PLAN_RATES[{plan}]", rate) for plan, rate in PARTNER_PLAN_RATES.items()),
-]:
-    if not re.fullmatch(r"[1-9]\d{0,8}/([1-9]\d{0,5})?[smhd]", _rate):
-        raise ImproperlyConfigured(f"{_name}={_rate!r}: use COUNT/PERIOD, e.g. 600/m.")
+# Every rate above is checked at startup (`core.checks`, run by migrate and check).
 
 # --- Orgs and the background worker ------------------------------------------------------------
 
@@ -201,7 +198,7 @@ ORG_MAX_TTL_SECONDS = env.int("ORG_MAX_TTL_SECONDS", default=30 * 86400)
 
 # --- Audit ---------------------------------------------------------------------------------------
 
-AUDITLOG_CID_GETTER = "audit.context.current_request_id"
+AUDITLOG_CID_GETTER = "core.context.current_request_id"
 # Field-level history. Hashes are masked whole; worker bookkeeping and last_used_at are left out.
 _AUDIT_MASK = "audit.history.mask_secret"
 AUDITLOG_INCLUDE_TRACKING_MODELS = (

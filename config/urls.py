@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
-from config.admin_login import admin_login
+from core.admin_login import admin_login
+from core.views import healthz
 from partners.api import PartnerKeyViewSet, PartnerViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("cp/admin/partners", PartnerViewSet, basename="partner")
 router.register("cp/admin/partner-keys", PartnerKeyViewSet, basename="partner-key")
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
 
 
 urlpatterns = [

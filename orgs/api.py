@@ -11,7 +11,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.context import annotate
+from core.context import annotate
+from core.permissions import HasScope
 from orgs import selectors, services
 from orgs.lifecycle import IN_FLIGHT
 from orgs.models import Org
@@ -24,7 +25,6 @@ from orgs.serializers import (
     WorkspaceSerializer,
     billing_of,
 )
-from partners.permissions import HasScope
 
 
 class OrgViewSet(viewsets.GenericViewSet):

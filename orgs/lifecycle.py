@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from orgs.models import Org
@@ -39,8 +40,26 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.ORG_RETRY_MAX_SECONDS))
 
 
-def _mine(org: Org):
+def _mine(org: Org) -> QuerySet[Org]:
     return Org.objects.filter(pk=org.pk, status=org.status, attempts=org.attempts)
+
+
+def is_last_attempt(org: Org) -> bool:
+    return org.attempts >= settings.ORG_MAX_ATTEMPTS
+
+
+def give_up(rows: QuerySet[Org], org: Org, error: str) -> bool:
+    """End the org's job after its last attempt; False when `rows` no longer match (taken over).
+
+    A provisioning org becomes `failed`; a deletion stays in `deleting` with its error and no lease
+    (parked: `deprovision_org` re-queues it).
+    """
+    ended = (
+        {"status": Org.Status.FAILED, "failed_at": timezone.now()}
+        if org.status == Org.Status.PROVISIONING
+        else {}
+    )
+    return bool(rows.update(**ended, error=error[:ERROR_MAX_LENGTH], lease_expires_at=None))
 
 
 def claim(*, org_id: str, status: str, attempt: int) -> Org | None:
@@ -74,19 +93,10 @@ def finish(org: Org) -> bool:
 
 
 def fail_attempt(org: Org, error: str) -> datetime | None:
-    """Record a failed attempt; the time of the next one, or None when that was the last.
-
-    A last failed provisioning makes the org `failed`; a last failed deprovisioning stays in
-    `deleting` with its error and no lease (parked: `deprovision_org` re-queues it).
-    """
+    """Record a failed attempt; the time of the next one, or None when that was the last."""
     now, error = timezone.now(), error[:ERROR_MAX_LENGTH]
-    if org.attempts >= settings.ORG_MAX_ATTEMPTS:
-        if org.status == Org.Status.PROVISIONING:
-            _mine(org).update(
-                status=Org.Status.FAILED, failed_at=now, error=error, lease_expires_at=None
-            )
-        else:
-            _mine(org).update(error=error, lease_expires_at=None)
+    if is_last_attempt(org):
+        give_up(_mine(org), org, error)
         logger.warning("Org %s: attempt %s failed, giving up: %s", org.pk, org.attempts, error)
         return None
     retry_at = now + backoff(org.attempts)

@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from config.ids import ID_MAX_LENGTH, new_id
+from core import tokens
+from core.ids import ID_MAX_LENGTH, new_id
 
 
 def new_org_id() -> str:
@@ -66,6 +67,29 @@ class Org(models.Model):
     def __str__(self) -> str:
         return self.slug
 
+    @property
+    def audit_partner_id(self) -> str | None:
+        return self.partner_id
+
+    @property
+    def can_bind_keys(self) -> bool:
+        """A key may be bound to any org that is not deleted."""
+        return self.status != Org.Status.DELETED
+
+
+class WorkspaceQuerySet(models.QuerySet["Workspace"]):
+    def mint(self, *, org: Org, name: str, is_default: bool = False) -> tuple[Workspace, str]:
+        """A new workspace and its `mol_ws_` token (only the hash and hint are stored)."""
+        token = tokens.mint(tokens.WORKSPACE_TOKEN_PREFIX)
+        workspace = self.create(
+            org=org,
+            name=name,
+            is_default=is_default,
+            token_hash=token.hash,
+            token_hint=token.hint,
+        )
+        return workspace, token.plaintext
+
 
 class Workspace(models.Model):
     """A workspace inside an org; its `mol_ws_` token is shown once and stored as a hash."""
@@ -78,6 +102,8 @@ class Workspace(models.Model):
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = WorkspaceQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
         constraints = [
@@ -88,6 +114,10 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def audit_partner_id(self) -> str | None:
+        return self.org.partner_id
 
 
 class Subscription(models.Model):
@@ -106,3 +136,7 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_id} {self.plan} ({self.status})"
+
+    @property
+    def audit_partner_id(self) -> str | None:
+        return self.org.partner_id

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from orgs.models import Org, Subscription, Workspace
-from partners import keys
 
 Step = Callable[[Org], None]
 
@@ -43,16 +42,9 @@ def create_default_workspace(org: Org) -> None:
     """The workspace every tenant starts with; its token is never shown (new ones are)."""
     if org.workspaces.filter(is_default=True).exists():
         return
-    token = keys.generate(keys.WORKSPACE_TOKEN_PREFIX)
     try:
         with transaction.atomic():
-            Workspace.objects.create(
-                org=org,
-                name=DEFAULT_WORKSPACE_NAME,
-                is_default=True,
-                token_hash=keys.hash_token(token),
-                token_hint=keys.hint(token, keys.WORKSPACE_TOKEN_PREFIX),
-            )
+            Workspace.objects.mint(org=org, name=DEFAULT_WORKSPACE_NAME, is_default=True)
     except IntegrityError:
         pass  # another attempt made it first: the one_default_workspace constraint decided
 

@@ -7,7 +7,7 @@ import re
 from django.conf import settings
 from rest_framework import serializers
 
-from config.serializers import StrictCharField, StrictIntegerField, StrictSerializer
+from core.serializers import StrictCharField, StrictIntegerField, StrictSerializer
 from orgs.models import Org, Workspace
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")

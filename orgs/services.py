@@ -7,36 +7,33 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import status
 
-from config.errors import Conflict, CPError
+from core.credentials import Principal
+from core.errors import DomainError
 from orgs import lifecycle
 from orgs.models import Org, Workspace
 from orgs.provisioning import cancel_subscription
-from orgs.selectors import Principal
 from orgs.tasks import queue
-from partners import keys
 
 
-class SlugTaken(Conflict):
+class SlugTaken(DomainError):
     code = "slug_taken"
     message = "An org with this slug already exists."
 
 
-class OrgBoundKey(CPError):
-    status_code = status.HTTP_403_FORBIDDEN
+class OrgBoundKey(DomainError):
     code = "org_bound_key"
     message = "This key is bound to one org and cannot create orgs."
 
 
-class OrgNotReady(Conflict):
+class OrgNotReady(DomainError):
     code = "org_not_ready"
 
     def __init__(self, org: Org) -> None:
         super().__init__(f"The org is {org.status}; workspaces can be created once it is ready.")
 
 
-class NotRetryable(Conflict):
+class NotRetryable(DomainError):
     code = "org_not_failed"
 
 
@@ -125,11 +122,5 @@ def workspace_create(*, org: Org, name: str) -> IssuedWorkspace:
     org = Org.objects.select_for_update().get(pk=org.pk)
     if org.status != Org.Status.READY:
         raise OrgNotReady(org)
-    token = keys.generate(keys.WORKSPACE_TOKEN_PREFIX)
-    workspace = Workspace.objects.create(
-        org=org,
-        name=name,
-        token_hash=keys.hash_token(token),
-        token_hint=keys.hint(token, keys.WORKSPACE_TOKEN_PREFIX),
-    )
+    workspace, token = Workspace.objects.mint(org=org, name=name)
     return IssuedWorkspace(workspace=workspace, token=token)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -57,13 +56,8 @@ def _recover(org: Org, report: SweepReport) -> None:
     seen = Org.objects.filter(
         pk=org.pk, status=org.status, attempts=org.attempts, lease_expires_at=org.lease_expires_at
     )
-    if org.attempts >= settings.ORG_MAX_ATTEMPTS:
-        if org.status == Org.Status.PROVISIONING:
-            now = timezone.now()
-            gone = {"status": Org.Status.FAILED, "failed_at": now}
-        else:
-            gone = {}
-        if seen.update(**gone, error=LOST_LAST_ATTEMPT, lease_expires_at=None):
+    if lifecycle.is_last_attempt(org):
+        if lifecycle.give_up(seen, org, LOST_LAST_ATTEMPT):
             report.failed += 1
             logger.warning("Org %s: %s", org.pk, LOST_LAST_ATTEMPT)
         return

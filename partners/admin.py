@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
+from core.errors import DomainError
 from partners import services
 from partners.forms import (
     PartnerKeyChangeForm,
@@ -42,10 +43,6 @@ def admin_actor(request: HttpRequest) -> str:
     return f"admin:{request.user.get_username()}"
 
 
-def key_status(key: PartnerKey) -> str:
-    return key.unusable_reason() or "active"
-
-
 class PartnerKeyInline(admin.TabularInline):
     """The partner's keys, read-only: keys are issued, rotated and revoked on their own pages."""
 
@@ -65,7 +62,7 @@ class PartnerKeyInline(admin.TabularInline):
 
     @admin.display(description="status")
     def status(self, key: PartnerKey) -> str:
-        return key_status(key)
+        return key.status
 
 
 @admin.register(Partner)
@@ -208,7 +205,7 @@ class PartnerKeyAdmin(admin.ModelAdmin):
 
     @admin.display(description="status")
     def status(self, key: PartnerKey) -> str:
-        return key_status(key)
+        return key.status
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
@@ -285,7 +282,7 @@ class PartnerKeyAdmin(admin.ModelAdmin):
                         )
                         self.log_change(request, key, f"Rotated to {issued.key.pk}.")
                         self.log_addition(request, issued.key, [{"added": {}}])
-                except services.KeyRevoked as exc:
+                except DomainError as exc:
                     self.message_user(request, exc.message, messages.ERROR)
                     return HttpResponseRedirect(self._change_url(key))
                 key.refresh_from_db()

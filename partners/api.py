@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.context import annotate
-from config.errors import CPError
+from core.context import annotate
+from core.permissions import IsAuthenticatedPrincipal, IsMasterKey
 from partners import services
 from partners.models import Partner, PartnerKey
-from partners.permissions import IsMasterKey, IsMasterOrPartnerKey
 from partners.serializers import (
     IssuedKeySerializer,
     PartnerCreateSerializer,
@@ -24,12 +24,6 @@ from partners.serializers import (
     PartnerUpdateSerializer,
     RotateSerializer,
 )
-
-
-class NotYourKey(CPError):
-    status_code = status.HTTP_403_FORBIDDEN
-    code = "forbidden"
-    message = "Only the master key or the key itself may revoke or rotate a key."
 
 
 def _issued(issued: services.IssuedKey) -> dict:
@@ -46,8 +40,9 @@ class PartnerViewSet(viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_object(self) -> Partner:
-        ref = self.kwargs["pk"]
-        partner = get_object_or_404(Partner.objects.filter(Q(pk=ref) | Q(slug=ref)))
+        partner = Partner.objects.by_ref(self.kwargs["pk"])
+        if partner is None:
+            raise Http404
         annotate(self.request, target=partner)
         return partner
 
@@ -82,7 +77,7 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Partner keys: the master key manages all; a partner key sees its partner's keys."""
 
     serializer_class = PartnerKeySerializer
-    permission_classes = [IsMasterOrPartnerKey]
+    permission_classes = [IsAuthenticatedPrincipal]
 
     def get_permissions(self) -> list:
         if self.action == "create":
@@ -95,23 +90,19 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return keys.none()
         caller = self.request.auth
         if caller.is_master:
-            partner = self.request.query_params.get("partner")
-            return (
-                keys.filter(Q(partner__slug=partner) | Q(partner_id=partner)) if partner else keys
-            )
+            ref = self.request.query_params.get("partner")
+            if not ref:
+                return keys
+            partner = Partner.objects.by_ref(ref)
+            return keys.filter(partner=partner) if partner else keys.none()
         if caller.partner_id is None or caller.org_id is not None:
-            return keys.filter(pk=caller.pk)  # partner-less and org-bound keys see only themselves
+            return keys.filter(pk=caller.id)  # partner-less and org-bound keys see only themselves
         return keys.filter(partner_id=caller.partner_id)
 
     def get_object(self) -> PartnerKey:
         key = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         annotate(self.request, target=key)
         return key
-
-    def _own_or_master(self, key: PartnerKey) -> None:
-        caller = self.request.auth
-        if not caller.is_master and caller.pk != key.pk:
-            raise NotYourKey()
 
     def list(self, request: Request) -> Response:
         annotate(request, action="partner_key.list")
@@ -132,7 +123,7 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         annotate(request, action="partner_key.revoke")
         key = self.get_object()
-        self._own_or_master(key)
+        services.partner_key_check_owner(key=key, caller=request.auth)
         services.partner_key_revoke(key=key, revoked_by=request.auth.actor_label)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -140,7 +131,7 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def rotate(self, request: Request, pk: str) -> Response:
         annotate(request, action="partner_key.rotate")
         key = self.get_object()
-        self._own_or_master(key)
+        services.partner_key_check_owner(key=key, caller=request.auth)
         data = RotateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grace = data.validated_data.get(

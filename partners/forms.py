@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from rest_framework import serializers
 
 from partners.models import SCOPES, Partner, PartnerKey
-from partners.serializers import PartnerKeyCreateSerializer, RotateSerializer, validate_rate
+from partners.serializers import PartnerKeyCreateSerializer, RotateSerializer
 
 # Session key of the one-time tokens that stop a reloaded form from issuing a second key.
 FORM_TOKENS_SESSION_KEY = "partner_key_form_tokens"
@@ -130,14 +130,8 @@ class PartnerKeyRotateForm(forms.Form):
 
 
 class PartnerKeyChangeForm(forms.ModelForm):
-    """After issue only the label and the rate limit change; what the key may do does not."""
+    """After issue only the label and the rate limit change (validated by the model's fields)."""
 
     class Meta:
         model = PartnerKey
         fields = ["name", "rate_limit"]
-
-    def clean_rate_limit(self) -> str:
-        try:
-            return validate_rate(self.cleaned_data.get("rate_limit"))
-        except serializers.ValidationError as exc:
-            raise forms.ValidationError(exc.detail) from exc

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from config.ids import ID_MAX_LENGTH, new_id
-from partners import keys
+from core import tokens
+from core.ids import ID_MAX_LENGTH, new_id
+from core.ratelimit import RateLimit, is_rate
+
+logger = logging.getLogger("cp.ratelimit")
 
 # Scope → what it grants (see the contract's scope table).
 SCOPES: dict[str, str] = {
@@ -22,6 +29,23 @@ SCOPES: dict[str, str] = {
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
+# How a partner slug looks, wherever one is entered (API, admin, commands).
+PARTNER_SLUG_VALIDATORS = [
+    MinLengthValidator(2),
+    RegexValidator(
+        r"^[a-z0-9]+(-[a-z0-9]+)*$",
+        "Lower-case letters, digits and single hyphens, not at either end.",
+    ),
+]
+
+
+def validate_rate(value: str | None) -> None:
+    """`600/m`-style rates, as django-ratelimit reads them (count and period at least 1)."""
+    if value and not is_rate(value):
+        raise ValidationError(
+            "Use COUNT/PERIOD with COUNT ≥ 1, e.g. 600/m or 100/10s (periods: s, m, h, d)."
+        )
+
 
 def new_partner_id() -> str:
     return new_id("prt")
@@ -29,6 +53,12 @@ def new_partner_id() -> str:
 
 def new_partner_key_id() -> str:
     return new_id("pak")
+
+
+class PartnerQuerySet(models.QuerySet["Partner"]):
+    def by_ref(self, ref: str) -> Partner | None:
+        """The partner an API caller or an operator names: by slug, or by `prt_` id."""
+        return self.filter(Q(slug=ref) | Q(pk=ref)).first()
 
 
 class Partner(models.Model):
@@ -40,11 +70,13 @@ class Partner(models.Model):
 
     id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_partner_id)
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=63, unique=True)
+    slug = models.SlugField(max_length=63, unique=True, validators=PARTNER_SLUG_VALIDATORS)
     plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.PARTNER)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartnerQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -52,8 +84,12 @@ class Partner(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"
 
+    @property
+    def audit_partner_id(self) -> str:
+        return self.pk
 
-class PartnerKeyQuerySet(models.QuerySet):
+
+class PartnerKeyQuerySet(models.QuerySet["PartnerKey"]):
     def usable(self, now: datetime | None = None) -> PartnerKeyQuerySet:
         """Keys that authenticate right now: not revoked, not expired, partner active."""
         now = now or timezone.now()
@@ -79,7 +115,7 @@ class PartnerKeyQuerySet(models.QuerySet):
 
     def for_token(self, token: str) -> PartnerKey | None:
         """The key whose hash matches `token` (one indexed lookup), with its partner."""
-        return self.select_related("partner").filter(key_hash=keys.hash_token(token)).first()
+        return self.select_related("partner").filter(key_hash=tokens.hash_token(token)).first()
 
 
 class PartnerKey(models.Model):
@@ -97,7 +133,7 @@ class PartnerKey(models.Model):
         "orgs.Org", null=True, blank=True, on_delete=models.PROTECT, related_name="bound_keys"
     )
     expires_at = models.DateTimeField(null=True, blank=True)
-    rate_limit = models.CharField(max_length=32, blank=True, default="")
+    rate_limit = models.CharField(max_length=32, blank=True, default="", validators=[validate_rate])
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.CharField(max_length=120, blank=True, default="")
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -106,6 +142,9 @@ class PartnerKey(models.Model):
     rotated_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successors"
     )
+    # The first key of its rotation chain: a rotated key and its successors share it, and with it
+    # the orgs they see (one indexed filter instead of a walk up and down the chain).
+    family_id = models.CharField(max_length=ID_MAX_LENGTH, db_index=True, editable=False)
 
     objects = PartnerKeyQuerySet.as_manager()
 
@@ -119,9 +158,23 @@ class PartnerKey(models.Model):
     is_authenticated = True
     is_master = False
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.family_id:
+            self.family_id = self.rotated_from.family_id if self.rotated_from else self.id
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def actor_label(self) -> str:
         return self.id
+
+    @property
+    def audit_partner_id(self) -> str | None:
+        return self.partner_id
+
+    @property
+    def status(self) -> str:
+        """`active`, or why the key cannot authenticate (`revoked`, `expired`, …)."""
+        return self.unusable_reason() or "active"
 
     def unusable_reason(self, now: datetime | None = None) -> str | None:
         """Why this key cannot authenticate now, or None when it can."""
@@ -136,6 +189,33 @@ class PartnerKey(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+    def budget(self) -> RateLimit:
+        """The key's own rate, else its partner plan's default, else PARTNER_KEY_DEFAULT_RATE."""
+        if self.rate_limit:
+            if is_rate(self.rate_limit):
+                return RateLimit(self.id, self.rate_limit, "key")
+            logger.warning(
+                "Key %s has an unreadable rate_limit %r; using the default.",
+                self.id,
+                self.rate_limit,
+            )
+        plan = self.partner.plan if self.partner_id and self.partner else None
+        if plan in settings.PARTNER_PLAN_RATES:
+            return RateLimit(self.id, settings.PARTNER_PLAN_RATES[plan], f"plan {plan}")
+        return RateLimit(self.id, settings.PARTNER_KEY_DEFAULT_RATE, "default")
+
+
+def bindable_org(org_id: str, partner: Partner | None) -> models.Model | None:
+    """The org a key may be bound to: not deleted, and managed by the key's partner if it has one.
+
+    Read through the foreign key's model, so the partners app needs no import of the orgs app.
+    """
+    orgs = PartnerKey._meta.get_field("org").related_model._default_manager  # type: ignore[union-attr]
+    org = orgs.filter(pk=org_id).first()
+    if org is None or not org.can_bind_keys or (partner and org.partner_id != partner.pk):
+        return None
+    return org
 
 
 class MasterKey:
@@ -152,34 +232,12 @@ class MasterKey:
     def has_scope(self, scope: str) -> bool:
         return True
 
+    def budget(self) -> None:
+        """Not limited: operators must never be locked out during an incident."""
+        return None
+
     def __str__(self) -> str:
         return "master key"
 
 
 MASTER_KEY = MasterKey()
-
-
-class IdempotencyRecord(models.Model):
-    """One `Idempotency-Key` of one caller: claimed before the call runs, then its response.
-
-    `caller` is the SHA-256 of the bearer token (the key's own hash for partner keys), so records
-    are per key without a database lookup. `status_code` is null while the first call runs.
-    """
-
-    caller = models.CharField(max_length=64)
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=300)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
-    response_headers = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["caller", "key"], name="idempotency_unique_per_caller")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path} ({self.key})"

@@ -4,31 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
-from config.serializers import (
+from core.serializers import (
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
     StrictSerializer,
 )
-from orgs.models import Org
-from partners.models import SCOPES, Partner, PartnerKey
-from partners.ratelimit import parse_rate
-
-
-def validate_rate(value: str | None) -> str:
-    """`600/m`-style rates, as django-ratelimit reads them (count and period at least 1)."""
-    if value:
-        try:
-            parse_rate(value)
-        except ValueError as exc:
-            raise serializers.ValidationError(
-                "Use COUNT/PERIOD with COUNT ≥ 1, e.g. 600/m or 100/10s (periods: s, m, h, d)."
-            ) from exc
-    return value or ""
+from partners.models import (
+    PARTNER_SLUG_VALIDATORS,
+    SCOPES,
+    Partner,
+    PartnerKey,
+    bindable_org,
+    validate_rate,
+)
 
 
 class PartnerSerializer(serializers.ModelSerializer):
@@ -40,16 +32,7 @@ class PartnerSerializer(serializers.ModelSerializer):
 
 class PartnerCreateSerializer(StrictSerializer):
     name = StrictCharField(max_length=200)
-    slug = StrictCharField(
-        min_length=2,
-        max_length=63,
-        validators=[
-            RegexValidator(
-                r"^[a-z0-9]+(-[a-z0-9]+)*$",
-                "Lower-case letters, digits and single hyphens, not at either end.",
-            )
-        ],
-    )
+    slug = StrictCharField(max_length=63, validators=PARTNER_SLUG_VALIDATORS)
     plan = serializers.ChoiceField(choices=Partner.Plan.choices, default=Partner.Plan.PARTNER)
 
 
@@ -89,7 +72,7 @@ class PartnerKeySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_status(self, key: PartnerKey) -> str:
-        return key.unusable_reason(timezone.now()) or "active"
+        return key.status
 
 
 class IssuedKeySerializer(PartnerKeySerializer):
@@ -112,6 +95,9 @@ class PartnerKeyCreateSerializer(StrictSerializer):
         allow_null=True, allow_blank=True, required=False, default=None, validators=[validate_rate]
     )
 
+    def validate_rate_limit(self, value: str | None) -> str:
+        return value or ""
+
     def validate_scopes(self, scopes: list[str]) -> list[str]:
         unknown = sorted(set(scopes) - set(SCOPES))
         if unknown:
@@ -123,7 +109,7 @@ class PartnerKeyCreateSerializer(StrictSerializer):
     def validate_partner(self, ref: str | None) -> Partner | None:
         if ref is None:
             return None
-        partner = Partner.objects.filter(slug=ref).first() or Partner.objects.filter(pk=ref).first()
+        partner = Partner.objects.by_ref(ref)
         if partner is None:
             raise serializers.ValidationError(f"No partner {ref!r}.")
         return partner
@@ -131,11 +117,8 @@ class PartnerKeyCreateSerializer(StrictSerializer):
     def validate(self, data: dict) -> dict:
         """An org binding must name an org the key's partner manages (or any, partner-less)."""
         org_id = data.get("org_id")
-        if org_id is not None:
-            org = Org.objects.filter(pk=org_id).exclude(status=Org.Status.DELETED).first()
-            partner = data.get("partner")
-            if org is None or (partner is not None and org.partner_id != partner.pk):
-                raise serializers.ValidationError({"org_id": [f"No org {org_id!r} to bind to."]})
+        if org_id is not None and bindable_org(org_id, data.get("partner")) is None:
+            raise serializers.ValidationError({"org_id": [f"No org {org_id!r} to bind to."]})
         return data
 
     def validate_expires_at(self, value: Any) -> Any:

@@ -8,26 +8,32 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import Conflict
-from partners import keys
+from core import tokens
+from core.credentials import Principal
+from core.errors import DomainError
 from partners.models import Partner, PartnerKey
 
 
-class PartnerSlugTaken(Conflict):
+class PartnerSlugTaken(DomainError):
     code = "slug_taken"
     message = "A partner with this slug already exists."
 
 
-class KeyRevoked(Conflict):
+class KeyRevoked(DomainError):
     code = "key_revoked"
     message = "This key is revoked and cannot be rotated."
 
 
-class KeyAlreadyRotated(Conflict):
+class KeyAlreadyRotated(DomainError):
     """A second successor would inherit the grace deadline as its own expiry: refuse instead."""
 
     code = "key_already_rotated"
     message = "This key was already rotated; rotate its successor, or revoke it."
+
+
+class NotYourKey(DomainError):
+    code = "forbidden"
+    message = "Only the master key or the key itself may revoke or rotate a key."
 
 
 @dataclass(frozen=True)
@@ -46,14 +52,33 @@ def partner_create(*, name: str, slug: str, plan: str = Partner.Plan.PARTNER) ->
         raise PartnerSlugTaken() from exc
 
 
-def partner_update(*, partner: Partner, **changes: object) -> Partner:
+def partner_update(
+    *,
+    partner: Partner,
+    name: str | None = None,
+    plan: str | None = None,
+    active: bool | None = None,
+) -> Partner:
     """Change name, plan or `active`; deactivating stops every key of the partner at once."""
-    if "active" in changes and changes["active"] != partner.active:
-        partner.deactivated_at = None if changes["active"] else timezone.now()
-    for field, value in changes.items():
-        setattr(partner, field, value)
-    partner.save()
+    changed = []
+    if name is not None:
+        partner.name = name
+        changed.append("name")
+    if plan is not None:
+        partner.plan = plan
+        changed.append("plan")
+    if active is not None and active != partner.active:
+        partner.active, partner.deactivated_at = active, None if active else timezone.now()
+        changed += ["active", "deactivated_at"]
+    if changed:
+        partner.save(update_fields=changed)
     return partner
+
+
+def partner_key_check_owner(*, key: PartnerKey, caller: Principal) -> None:
+    """Only the master key or the key itself may revoke or rotate a key."""
+    if not caller.is_master and caller.id != key.pk:
+        raise NotYourKey()
 
 
 def partner_key_issue(
@@ -68,7 +93,7 @@ def partner_key_issue(
     rotated_from: PartnerKey | None = None,
 ) -> IssuedKey:
     """Create a key; returns its plaintext once. Only the hash and a hint are stored."""
-    plaintext = keys.generate()
+    token = tokens.mint(tokens.PARTNER_KEY_PREFIX)
     key = PartnerKey.objects.create(
         name=name,
         scopes=sorted(set(scopes)),
@@ -76,12 +101,12 @@ def partner_key_issue(
         org_id=org_id,
         expires_at=expires_at,
         rate_limit=rate_limit or "",
-        key_hash=keys.hash_token(plaintext),
-        hint=keys.hint(plaintext),
+        key_hash=token.hash,
+        hint=token.hint,
         created_by=created_by,
         rotated_from=rotated_from,
     )
-    return IssuedKey(key=key, plaintext=plaintext)
+    return IssuedKey(key=key, plaintext=token.plaintext)
 
 
 def partner_key_revoke(*, key: PartnerKey, revoked_by: str) -> PartnerKey:

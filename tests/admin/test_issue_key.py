@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from partners import keys
+from core import tokens as keys
 from partners.models import PartnerKey
 from tests.admin.conftest import ADD_URL, CHANGELIST_URL, form_token, issue, keys_in
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from partners import keys
+from core import tokens as keys
 from partners.models import PartnerKey
 from tests.admin.conftest import change_url, form_token, keys_in
 

@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from audit.admin_links import events_link, events_url
 from audit.models import AppendOnlyError, AuditEvent
 
 CHANGELIST = "/admin/audit/auditevent/"
@@ -64,17 +63,3 @@ def test_the_admin_lists_filters_and_searches_by_request_id(admin_client, event)
         content = admin_client.get(f"{CHANGELIST}?{query}").content
         assert (row in content) == (query != "status=4xx&q=req_abc"), query
         assert other_row not in content, query
-
-
-@pytest.mark.django_db
-def test_a_key_links_to_its_own_events(admin_client, make_key, event):
-    key, _token = make_key()
-    AuditEvent.objects.create(
-        request_id="req_k", actor_type="partner_key", key_id=key.id, action="k"
-    )
-
-    assert events_url(key) == f"{CHANGELIST}?key={key.id}"
-    assert f'href="{CHANGELIST}?key={key.id}"' in events_link(key)
-    page = admin_client.get(events_url(key)).content.decode()
-    assert 'field-request_id">req_k' in page
-    assert 'field-request_id">req_abc' not in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from partners import keys
+from core import tokens as keys
 from tests.audit.conftest import event_of
 
 

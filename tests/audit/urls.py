@@ -9,11 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.context import annotate
-from config.errors import Conflict
 from config.urls import urlpatterns as real_urlpatterns
+from core.context import annotate
+from core.errors import DomainError
+from core.permissions import HasScope
 from partners.models import Partner, PartnerKey
-from partners.permissions import HasScope
 
 
 def boom(request: HttpRequest) -> HttpResponse:
@@ -37,13 +37,17 @@ class ChangeAndSucceed(APIView):
         return Response({"id": partner.id}, status=201)
 
 
+class ChangedMyMind(DomainError):
+    code = "conflict"
+
+
 class ChangeThenConflict(APIView):
     """Makes a change, then fails with a domain error: the change must not survive."""
 
     def post(self, request: Request) -> Response:
         partner = Partner.objects.create(name="Doomed", slug="doomed")
         annotate(request, action="partner.create", target=partner)
-        raise Conflict("Changed my mind.")
+        raise ChangedMyMind("Changed my mind.")
 
 
 class ChangeThenFailAtCommit(APIView):

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.management import CommandError
 from django.utils import timezone
 
+from core import tokens as keys
 from orgs.models import Org
-from partners import keys
 from partners.models import PartnerKey
 from tests.commands.conftest import run
 

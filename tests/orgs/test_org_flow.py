@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django_tasks_db.models import DBTaskResult
 
+from core.tokens import WORKSPACE_TOKEN_PREFIX, hash_token, is_well_formed
 from orgs.models import Org, Subscription, Workspace
-from partners.keys import WORKSPACE_TOKEN_PREFIX, hash_token, is_well_formed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partners import keys
+from core import tokens as keys
 
 
 @settings(deadline=None)  # timing on a loaded CI machine is not what this tests

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from partners import keys
+from core import tokens as keys
 from partners.models import PartnerKey
 
 pytestmark = pytest.mark.django_db

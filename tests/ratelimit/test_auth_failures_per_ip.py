@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from audit.models import AuditEvent
-from partners import keys
+from core import tokens as keys
 from tests.conftest import CPClient
 from tests.ratelimit.conftest import KEYS_URL, assert_rate_limited, policy_of, state_of
 

@@ -144,10 +144,9 @@ def test_django_ratelimits_own_refusal_maps_to_429_not_403(rf):
     """A view decorated with @ratelimit raises Ratelimited, a PermissionDenied: still a 429."""
     from django_ratelimit.exceptions import Ratelimited
 
-    from config.errors import exception_handler
+    from core.handler import exception_handler
 
     request = rf.get("/cp/anything")
-    request.request_id = "req_test"
 
     response = exception_handler(Ratelimited(), {"request": request})
 

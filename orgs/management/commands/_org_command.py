@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.errors import CPError
+from core.errors import DomainError
 from orgs.models import Org
 
 
@@ -23,7 +23,7 @@ class OrgCommand(BaseCommand):
             raise CommandError(f"No org {org_id!r}.")
         try:
             self.act(org)
-        except CPError as exc:
+        except DomainError as exc:
             raise CommandError(exc.message) from exc
 
     def act(self, org: Org) -> None:

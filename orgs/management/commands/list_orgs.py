@@ -6,7 +6,6 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 from django.utils import timezone
 
 from orgs.lifecycle import IN_FLIGHT
@@ -42,7 +41,7 @@ class Command(BaseCommand):
         if status:
             orgs = orgs.filter(status__in=status)
         if partner:
-            found = Partner.objects.filter(Q(slug=partner) | Q(pk=partner)).first()
+            found = Partner.objects.by_ref(partner)
             if found is None:
                 raise CommandError(f"No partner {partner!r}.")
             orgs = orgs.filter(partner=found)

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 from django.utils import timezone
 
 from partners.models import Partner, PartnerKey
@@ -43,7 +42,7 @@ class Command(BaseCommand):
         keys = PartnerKey.objects.select_related("partner").order_by("-id")
         if options["partner"]:
             ref = options["partner"]
-            partner = Partner.objects.filter(Q(slug=ref) | Q(pk=ref)).first()
+            partner = Partner.objects.by_ref(ref)
             if partner is None:
                 raise CommandError(f"No partner {ref!r}.")
             keys = keys.filter(partner=partner)
@@ -61,7 +60,7 @@ class Command(BaseCommand):
                     key.hint,
                     key.partner.slug if key.partner else "-",
                     ",".join(key.scopes) or "-",
-                    key.unusable_reason(now) or "active",
+                    key.status,
                     key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "never",
                 ]
             )

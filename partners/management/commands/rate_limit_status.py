@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import HttpRequest
 
-from partners import ratelimit
+from core import ratelimit
 from partners.models import PartnerKey
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         key = PartnerKey.objects.select_related("partner").filter(pk=key_id).first()
         if key is None:
             raise CommandError(f"No partner key with id {key_id!r}.")
-        rate = ratelimit.rate_of(key)
+        rate = key.budget()
         limit, window = ratelimit.parse_rate(rate.rate)
         self.stdout.write(f"Key {key.id} {key.name!r} ({key.hint})")
         reason = key.unusable_reason()
@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 "  warning: the cache is local to each process; this shows only this process's "
                 "counts. Set REDIS_URL to share counters across workers."
             )
-        usage = ratelimit.key_usage(HttpRequest(), key, increment=False)
+        usage = ratelimit.key_usage(HttpRequest(), rate, increment=False)
         if usage is None:
             raise CommandError("Rate limits are switched off (RATELIMIT_ENABLE=false).")
         if usage.used is None:

@@ -8,20 +8,18 @@ later with the same body gets the stored response back; another body is `422`.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from partners import keys
-from partners.authentication import bearer_token, is_master_key
-from partners.models import IdempotencyRecord, PartnerKey
+from core.credentials import Principal
+from core.errors import DomainError
+from core.models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 255
@@ -34,10 +32,19 @@ SECRET_FIELDS = ("key", "token")
 _NOT_RUN = {401, 403, 413, 429}
 
 
-class IdempotencyError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class InvalidIdempotencyKey(DomainError):
+    code = "invalid_idempotency_key"
+    message = "Idempotency-Key must be 1 to 255 characters."
+
+
+class IdempotencyKeyInUse(DomainError):
+    code = "idempotency_key_in_use"
+    message = "A request with this Idempotency-Key is still being processed; retry later."
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was used with a different request body or endpoint."
 
 
 @dataclass
@@ -49,13 +56,9 @@ def wanted(request: HttpRequest) -> bool:
     return request.method == "POST" and HEADER in request.META
 
 
-def caller_of_token(token: str) -> str:
-    """An HMAC of the bearer token: per-key scoping without a lookup, and no reusable hash."""
-    return hmac.new(settings.SECRET_KEY.encode(), token.encode(), hashlib.sha256).hexdigest()
-
-
-def caller_of(request: HttpRequest) -> str:
-    return caller_of_token(bearer_token(request) or "")
+def caller_of(principal: Principal) -> str:
+    """Records are per principal: the key's id, or `master`."""
+    return principal.actor_label
 
 
 def fingerprint_of(method: str, path: str, body: object) -> str:
@@ -69,32 +72,15 @@ def fingerprint(request: HttpRequest) -> str:
         body: object = json.loads(request.body) if request.body else None
     except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
         body = request.body.decode("utf-8", "replace")
-    return fingerprint_of(request.method, request.path, body)
+    return fingerprint_of(request.method or "", request.path, body)
 
 
-def caller_is_usable(request: HttpRequest) -> bool:
-    """Whether the bearer token may still call: a revoked key gets no replay, only its 401."""
-    token = bearer_token(request) or ""
-    if is_master_key(token):
-        return True
-    return (
-        keys.is_well_formed(token)
-        and PartnerKey.objects.usable().filter(key_hash=keys.hash_token(token)).exists()
-    )
-
-
-def claim(request: HttpRequest) -> Claim | IdempotencyRecord | None:
-    """Claim the key for this call, or return the finished record to replay. Raises on conflict.
-
-    None when the key is taken but the caller can no longer authenticate: the call then runs
-    without idempotency and is refused by authentication like any other.
-    """
+def claim(request: HttpRequest, principal: Principal) -> Claim | IdempotencyRecord:
+    """Claim the key for this call, or return the finished record to replay. Raises on conflict."""
     idem_key = request.META[HEADER].strip()
     if not idem_key or len(idem_key) > MAX_KEY_LENGTH:
-        raise IdempotencyError(
-            400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters."
-        )
-    caller, print_ = caller_of(request), fingerprint(request)
+        raise InvalidIdempotencyKey()
+    caller, print_ = caller_of(principal), fingerprint(request)
     now = timezone.now()
     # An expired record, or a claim whose call died before committing anything (its response is
     # written in the call's own transaction), no longer holds the key.
@@ -116,23 +102,13 @@ def claim(request: HttpRequest) -> Claim | IdempotencyRecord | None:
         return Claim(record)
     except IntegrityError:
         pass
-    if not caller_is_usable(request):
-        return None
     existing = IdempotencyRecord.objects.filter(caller=caller, key=idem_key).first()
     if existing is None:  # released between our insert and read: the caller may retry
-        raise IdempotencyError(409, "idempotency_key_in_use", "Retry this request.")
+        raise IdempotencyKeyInUse("Retry this request.")
     if existing.fingerprint != print_:
-        raise IdempotencyError(
-            422,
-            "idempotency_key_reused",
-            "This Idempotency-Key was used with a different request body or endpoint.",
-        )
+        raise IdempotencyKeyReused()
     if existing.status_code is None:
-        raise IdempotencyError(
-            409,
-            "idempotency_key_in_use",
-            "A request with this Idempotency-Key is still being processed; retry later.",
-        )
+        raise IdempotencyKeyInUse()
     return existing
 
 
@@ -149,7 +125,7 @@ def settle(claimed: Claim, response: HttpResponse) -> None:
 
 
 def replay(record: IdempotencyRecord) -> HttpResponse:
-    response = JsonResponse(record.response_body, status=record.status_code, safe=False)
+    response = JsonResponse(record.response_body, status=record.status_code or 200, safe=False)
     for header, value in record.response_headers.items():
         response[header] = value
     response["Idempotent-Replayed"] = "true"

@@ -1,35 +1,43 @@
-"""Request ids on every response, and JSON (never HTML) errors for everything under /cp/."""
+"""Request ids on every response, JSON (never HTML) errors under /cp/, and one transaction a call.
+
+The audit trail is written through `CP_CALL_RECORDER` (a dotted path; `audit.recording.record_call`)
+so the platform calls the audit app without importing it.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 
-from audit.context import annotate, bind_request_id, unbind_request_id
-from audit.history import request_context
-from audit.recording import record_call
-from config.errors import error_response
-from config.ids import new_id
-from partners import idempotency
+from core import idempotency
+from core.context import bound, call_context
+from core.credentials import credential_of
+from core.errors import DomainError, domain_error_response, plain_error_response
+from core.ids import new_id
+from core.models import IdempotencyRecord
 
 logger = logging.getLogger("cp.errors")
 
 CP_PREFIX = "/cp/"
 
-# Status codes Django (not DRF) may answer under /cp/, mapped to our error codes.
-_PLAIN_ERRORS = {
-    400: ("bad_request", "The request could not be understood."),
-    403: ("forbidden", "This request is not allowed."),
-    404: ("not_found", "No such endpoint or resource."),
-    405: ("method_not_allowed", "This method is not allowed on this endpoint."),
-    413: ("payload_too_large", "The request body is larger than this API accepts."),
-    500: ("internal_error", "Something went wrong on our side."),
-}
+Recorder = Callable[[HttpRequest, HttpResponse], object]
+
+
+@cache
+def _recorder() -> Recorder:
+    return import_string(settings.CP_CALL_RECORDER)
+
+
+def record_call(request: HttpRequest, response: HttpResponse) -> None:
+    """Write the call's audit event in whatever transaction is open."""
+    _recorder()(request, response)
 
 
 def is_cp_request(request: HttpRequest) -> bool:
@@ -37,16 +45,15 @@ def is_cp_request(request: HttpRequest) -> bool:
 
 
 class RequestIdMiddleware:
-    """Gives every request a `req_…` id and echoes it as `X-Request-Id`."""
+    """Gives every request a `req_…` id and its call context; echoes the id as `X-Request-Id`."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.request_id = new_id("req")
-        with request_context(request):  # the request id is auditlog's cid, for admin changes too
+        with bound(request, new_id("req")) as context:
             response = self.get_response(request)
-        response["X-Request-Id"] = request.request_id
+        response["X-Request-Id"] = context.request_id
         return response
 
 
@@ -72,39 +79,33 @@ class CPJsonErrorsMiddleware:
         if not is_cp_request(request):
             return None
         if isinstance(exception, RequestDataTooBig):
-            return self._envelope(request, 413)
+            return plain_error_response(request, 413)
         logger.error(
             "Unhandled error in %s %s (%s)",
             request.method,
             request.path,
-            getattr(request, "request_id", None),
+            call_context(request).request_id,
             exc_info=exception,
         )
-        return self._envelope(request, 500)
+        return plain_error_response(request, 500)
 
     def _refuse_unreadable(self, request: HttpRequest) -> HttpResponse | None:
         """Bodies over the limit (413), and NUL bytes in the URL, which no database column holds."""
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            return self._envelope(request, 400)
+            return plain_error_response(request, 400)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return self._envelope(request, 400)
+            return plain_error_response(request, 400)
         if length > settings.CP_MAX_BODY_BYTES:
-            return self._envelope(request, 413)
+            return plain_error_response(request, 413)
         return None
 
     def _as_envelope(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        status = response.status_code if response.status_code < 500 else 500
-        new = self._envelope(request, status)
+        new = plain_error_response(request, response.status_code)
         if response.has_header("Allow"):
             new["Allow"] = response["Allow"]
         return new
-
-    @staticmethod
-    def _envelope(request: HttpRequest, status: int) -> HttpResponse:
-        code, message = _PLAIN_ERRORS.get(status, ("error", "The request failed."))
-        return error_response(request, status, code, message)
 
 
 def _is_json(response: HttpResponse) -> bool:
@@ -124,23 +125,15 @@ class CPCallMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_cp_request(request):
             return self.get_response(request)
-        token = bind_request_id(request.request_id)
-        try:
-            return self._handle(request)
-        finally:
-            unbind_request_id(token)
-
-    def _handle(self, request: HttpRequest) -> HttpResponse:
         claimed: idempotency.Claim | None = None
-        if idempotency.wanted(request):
+        principal = credential_of(request).principal if idempotency.wanted(request) else None
+        if principal is not None:  # a caller that cannot authenticate gets its 401, no replay
             try:
-                outcome = idempotency.claim(request)
-            except idempotency.IdempotencyError as exc:
-                return self._finish(
-                    request, error_response(request, exc.status, exc.code, exc.message)
-                )
-            if isinstance(outcome, idempotency.IdempotencyRecord):
-                annotate(request, replayed=True)
+                outcome = idempotency.claim(request, principal)
+            except DomainError as exc:
+                return self._finish(request, domain_error_response(request, exc))
+            if isinstance(outcome, IdempotencyRecord):
+                call_context(request).annotate(replayed=True)
                 return self._finish(request, idempotency.replay(outcome))
             claimed = outcome
         try:
@@ -151,9 +144,12 @@ class CPCallMiddleware:
                 transaction.set_rollback(True)
         except DatabaseError:  # failed at COMMIT (deferred constraint, serialization): a 500
             logger.exception(
-                "Commit failed in %s %s (%s)", request.method, request.path, request.request_id
+                "Commit failed in %s %s (%s)",
+                request.method,
+                request.path,
+                call_context(request).request_id,
             )
-            response = error_response(request, 500, *_PLAIN_ERRORS[500])
+            response = plain_error_response(request, 500)
         with transaction.atomic():
             return self._finish(request, response, claimed)
 

@@ -8,9 +8,11 @@ a mistyped or forged token before any database work, and lets secret scanners re
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import string
 import zlib
+from dataclasses import dataclass
 
 ALPHABET = string.digits + string.ascii_letters  # base62
 BODY_LENGTH = 43  # 43 * log2(62) ≈ 256 bits of entropy
@@ -19,6 +21,18 @@ PARTNER_KEY_PREFIX = "mol_pk_"
 WORKSPACE_TOKEN_PREFIX = "mol_ws_"
 TOKEN_LENGTH = len(PARTNER_KEY_PREFIX) + BODY_LENGTH + CHECK_LENGTH
 _ALPHABET_SET = frozenset(ALPHABET)
+# Anything that looks like one of our tokens, whole or cut short (not a hint: hints hold "…"):
+# what redaction removes from paths, details and log lines.
+TOKEN_LIKE = re.compile(r"mol_[a-z]{2}_[0-9A-Za-z]{16,}")
+
+
+@dataclass(frozen=True)
+class MintedToken:
+    """A new token and the two forms of it that may be stored."""
+
+    plaintext: str
+    hash: str
+    hint: str
 
 
 def base62(number: int, width: int) -> str:
@@ -39,6 +53,12 @@ def generate(prefix: str = PARTNER_KEY_PREFIX) -> str:
     """A new random token with its checksum."""
     head = prefix + "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
     return head + checksum(head)
+
+
+def mint(prefix: str = PARTNER_KEY_PREFIX) -> MintedToken:
+    """A new token with its hash and hint: the plaintext is shown once, the rest is stored."""
+    plaintext = generate(prefix)
+    return MintedToken(plaintext, hash_token(plaintext), hint(plaintext, prefix))
 
 
 def is_well_formed(token: str, prefix: str = PARTNER_KEY_PREFIX) -> bool:

@@ -1,4 +1,4 @@
-"""Who may call what: the master key, any partner key, or a partner key with a scope."""
+"""Who may call what: the master key, any authenticated principal, or one with a scope."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from rest_framework.permissions import BasePermission
 
-from config.errors import InsufficientScope
+from core.errors import InsufficientScope
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -22,7 +22,7 @@ class IsMasterKey(BasePermission):
         return bool(request.auth is not None and request.auth.is_master)
 
 
-class IsMasterOrPartnerKey(BasePermission):
+class IsAuthenticatedPrincipal(BasePermission):
     """The master key or any valid partner key; the view narrows what a partner key sees."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
@@ -38,7 +38,8 @@ class HasScope(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         if request.auth is None:
             return False
-        needed = view.required_scopes.get(getattr(view, "action", None) or request.method, ())
+        scopes: dict[str, tuple[str, ...]] = getattr(view, "required_scopes", {})
+        needed = scopes.get(getattr(view, "action", None) or request.method or "", ())
         if not needed or any(request.auth.has_scope(scope) for scope in needed):
             return True
         raise InsufficientScope(needed[0])

@@ -24,7 +24,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from partners import ratelimit
+from core import ratelimit
+from core.clientip import client_key
 
 logger = logging.getLogger("cp.ratelimit")
 
@@ -56,7 +57,7 @@ def admin_login(request: HttpRequest, extra_context: dict | None = None) -> Http
 def _refusal(request: HttpRequest) -> tuple[int, str, int] | None:
     """(status, message, Retry-After) when this attempt may not proceed, else None."""
     username = request.POST.get("username", "").strip().casefold()
-    limits = [("ip", ratelimit.client_key(request), settings.ADMIN_LOGIN_IP_RATE)]
+    limits = [("ip", client_key(request), settings.ADMIN_LOGIN_IP_RATE)]
     if username:
         limits.append(("username", username, settings.ADMIN_LOGIN_USERNAME_RATE))
     wait = 0

@@ -1,0 +1,31 @@
+"""Settings checked by Django's check framework (run by `migrate`, `check` and `check --deploy`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+from core.ratelimit import is_rate
+
+_RATE_SETTINGS = (
+    "PARTNER_KEY_DEFAULT_RATE",
+    "CP_AUTH_FAILURE_RATE",
+    "ADMIN_LOGIN_IP_RATE",
+    "ADMIN_LOGIN_USERNAME_RATE",
+)
+
+
+@register()
+def rates_are_readable(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Every configured rate reads as COUNT/PERIOD, the way the limits will read it."""
+    rates = [(name, getattr(settings, name)) for name in _RATE_SETTINGS]
+    rates += [
+        (f"PARTNER_PLAN_RATES[{plan}]", rate) for plan, rate in settings.PARTNER_PLAN_RATES.items()
+    ]
+    return [
+        Error(f"{name}={rate!r} is not a rate.", hint="Use COUNT/PERIOD, e.g. 600/m.", id="cp.E001")
+        for name, rate in rates
+        if not is_rate(rate)
+    ]

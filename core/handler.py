@@ -1,0 +1,82 @@
+"""DRF's exception handler: every error a /cp/ view raises, as the one JSON envelope."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django_ratelimit.exceptions import Ratelimited
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from core.context import call_context
+from core.errors import STATUS_BY_CODE, DomainError, RateLimited, error_body
+
+logger = logging.getLogger("cp.errors")
+
+# DRF's own exceptions, in our codes.
+_DRF_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.NotAuthenticated: "unauthenticated",
+    exceptions.AuthenticationFailed: "unauthenticated",
+    exceptions.PermissionDenied: "forbidden",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.ParseError: "malformed_json",
+    exceptions.ValidationError: "validation_error",
+}
+
+
+def _flatten(detail: Any) -> Any:
+    """DRF ErrorDetail trees to plain strings, keeping the field structure."""
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(value) for value in detail]
+    return str(detail)
+
+
+def as_domain_error(exc: Exception) -> DomainError | None:
+    """DRF's and Django's exceptions as domain errors; None for anything unexpected (a bug)."""
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, exceptions.Throttled):
+        return RateLimited(retry_after=int(exc.wait or 1))
+    if isinstance(exc, Ratelimited):  # a PermissionDenied, but it means 429, not 403
+        return RateLimited(retry_after=1)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("No such resource.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "bad_request")
+    error = DomainError(str(exc.detail))
+    error.code = code
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        if not isinstance(fields, dict):
+            fields = {"non_field_errors": fields if isinstance(fields, list) else [fields]}
+        error.message, error.fields = "The request body is not valid; see fields.", fields
+    return error
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """Every error from a DRF view as the envelope; unknown exceptions logged and answered 500."""
+    request = context["request"]
+    request_id = call_context(request).request_id
+    error = as_domain_error(exc)
+    if error is None:
+        logger.exception("Unhandled error in %s %s (%s)", request.method, request.path, request_id)
+        body = error_body("internal_error", "Something went wrong on our side.", request_id)
+        return Response(body, status=500)
+    headers: dict[str, str] = {}
+    if isinstance(exc, exceptions.APIException) and getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if error.retry_after:
+        headers["Retry-After"] = str(error.retry_after)
+    body = error_body(error.code, error.message, request_id, error.fields)
+    return Response(body, status=STATUS_BY_CODE.get(error.code, 400), headers=headers)
