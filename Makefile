@@ -32,15 +32,16 @@ run: install .env
 	  $(BIN)/python manage.py worker & \
 	  $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-## test: install and run the whole suite (DATABASE_URL / REDIS_URL select real services)
-test: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+## test: install, lint, type-check, check import directions, and run the whole suite
+## (DATABASE_URL / REDIS_URL select real services)
+test: install lint
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from audit.selectors import partner_pk
 from audit.serializers import COLUMNS, AuditEventSerializer, EventFilterSerializer
 from core.context import annotate
-from core.credentials import Principal
+from core.credentials import Principal, principal_of
 from core.permissions import IsAuthenticatedPrincipal
 
 
@@ -34,7 +34,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet:
         events = AuditEvent.objects.all()
-        caller = self.request.auth
+        caller = principal_of(self.request)
         if not caller.is_master:
             events = (
                 events.filter(partner_id=caller.partner_id)
@@ -48,7 +48,9 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         wanted = query.validated_data
         if "partner" in wanted:
-            events = events.filter(partner_id=partner_id_for(self.request.auth, wanted["partner"]))
+            events = events.filter(
+                partner_id=partner_id_for(principal_of(self.request), wanted["partner"])
+            )
         if "key" in wanted:
             events = events.filter(key_id=wanted["key"])
         if "action" in wanted:
@@ -62,7 +64,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         annotate(request, action="audit_event.list")
         response = super().list(request)
-        if not request.auth.is_master:
+        if not principal_of(request).is_master:
             for event in response.data["data"]:
                 _hide_staff(event)
         return response

@@ -87,7 +87,7 @@ def admin_change_event(
     AuditEvent(
         request_id=call_context(request).request_id,
         action=f"{_snake(sender.__name__)}.{_LOG_ACTIONS.get(action, 'change')}",
-        target_type=instance._meta.model_name,
+        target_type=instance._meta.model_name or "",
         target_id=str(instance.pk),
         method=request.method or "",
         path=safe_text(request.path),

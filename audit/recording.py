@@ -39,7 +39,7 @@ def default_action(request: HttpRequest, status_code: int) -> str:
         except Resolver404:
             return "http.not_found"
     return _viewset_action(match.func, request.method) or (
-        f"{match.url_name or 'unknown'}.{request.method.lower()}"
+        f"{match.url_name or 'unknown'}.{(request.method or '').lower()}"
     )
 
 

@@ -20,7 +20,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,7 @@ class RefusedLoginForm(AdminAuthenticationForm):
         raise ValidationError(self.refusal, code="rate_limited")
 
 
-def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponseBase:
     """admin.site.login, after counting a POST against the per-IP and per-username limits."""
     if request.method == "POST":
         refused = _refusal(request)
@@ -87,7 +87,7 @@ _TOO_MANY = (
 _UNAVAILABLE = "Sign-in is temporarily unavailable. Try again in a minute."
 
 
-def _refused_page(request: HttpRequest, message: str) -> HttpResponse:
+def _refused_page(request: HttpRequest, message: str) -> HttpResponseBase:
     """The admin's own login page (same context as admin.site.login), showing the refusal."""
     context = {
         **admin.site.each_context(request),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
+from rest_framework.exceptions import NotAuthenticated
 
 from core.context import call_context, django_request
 
@@ -90,6 +91,14 @@ def bearer_token(request: Any) -> str | None:
 @cache
 def _check() -> Callable[[HttpRequest, str], Credential]:
     return import_string(settings.CP_CREDENTIAL_CHECK)
+
+
+def principal_of(request: Any) -> Principal:
+    """The principal of a call that passed authentication (views and permissions run after it)."""
+    principal = credential_of(request).principal
+    if principal is None:
+        raise NotAuthenticated()
+    return principal
 
 
 def credential_of(request: Any) -> Credential:

@@ -44,7 +44,7 @@ def as_domain_error(exc: Exception) -> DomainError | None:
     if isinstance(exc, DomainError):
         return exc
     if isinstance(exc, exceptions.Throttled):
-        return RateLimited(retry_after=int(exc.wait or 1))
+        return RateLimited(retry_after=int(getattr(exc, "wait", None) or 1))
     if isinstance(exc, Ratelimited):  # a PermissionDenied, but it means 429, not 403
         return RateLimited(retry_after=1)
     if isinstance(exc, Http404):

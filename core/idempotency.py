@@ -95,7 +95,7 @@ def claim(request: HttpRequest, principal: Principal) -> Claim | IdempotencyReco
             record = IdempotencyRecord.objects.create(
                 caller=caller,
                 key=idem_key,
-                method=request.method,
+                method=request.method or "",
                 path=request.path,
                 fingerprint=print_,
             )

@@ -26,7 +26,8 @@ class CursorPage(CursorPagination):
 
     def get_paginated_response(self, data: list) -> Response:
         next_link = self.get_next_link()
-        next_cursor = parse_qs(urlparse(next_link).query).get(self.cursor_query_param, [None])[0]
+        query = parse_qs(urlparse(next_link).query) if next_link else {}
+        next_cursor = query.get(self.cursor_query_param, [None])[0]
         return Response(
             {
                 "data": data,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from rest_framework.permissions import BasePermission
 
+from core.credentials import credential_of
 from core.errors import InsufficientScope
 
 if TYPE_CHECKING:
@@ -19,14 +20,15 @@ class IsMasterKey(BasePermission):
     message = "This endpoint needs the admin master key."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.auth is not None and request.auth.is_master)
+        principal = credential_of(request).principal
+        return principal is not None and principal.is_master
 
 
 class IsAuthenticatedPrincipal(BasePermission):
     """The master key or any valid partner key; the view narrows what a partner key sees."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return request.auth is not None
+        return credential_of(request).principal is not None
 
 
 class HasScope(BasePermission):
@@ -36,10 +38,11 @@ class HasScope(BasePermission):
     """
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        if request.auth is None:
+        principal = credential_of(request).principal
+        if principal is None:
             return False
         scopes: dict[str, tuple[str, ...]] = getattr(view, "required_scopes", {})
         needed = scopes.get(getattr(view, "action", None) or request.method or "", ())
-        if not needed or any(request.auth.has_scope(scope) for scope in needed):
+        if not needed or any(principal.has_scope(scope) for scope in needed):
             return True
         raise InsufficientScope(needed[0])

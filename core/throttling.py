@@ -16,12 +16,11 @@ from rest_framework.throttling import BaseThrottle
 
 from core import ratelimit
 from core.context import call_context
+from core.credentials import credential_of
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
-
-    from core.credentials import Principal
 
 
 class PrincipalRateThrottle(BaseThrottle):
@@ -30,7 +29,7 @@ class PrincipalRateThrottle(BaseThrottle):
     reset: int | None = None  # DRF makes one throttle per call: the window's reset, once refused
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        principal: Principal | None = request.auth
+        principal = credential_of(request).principal
         limit = principal.budget() if principal is not None else None
         if limit is None:
             return True

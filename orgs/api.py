@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -12,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.context import annotate
+from core.credentials import principal_of
 from core.permissions import HasScope
 from orgs import selectors, services
 from orgs.lifecycle import IN_FLIGHT
@@ -45,7 +48,7 @@ class OrgViewSet(viewsets.GenericViewSet):
     }
 
     def get_queryset(self) -> QuerySet[Org]:
-        return selectors.org_visible(principal=self.request.auth)
+        return selectors.org_visible(principal=principal_of(self.request))
 
     def get_object(self) -> Org:
         org = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -56,7 +59,7 @@ class OrgViewSet(viewsets.GenericViewSet):
         annotate(request, action="org.create")
         data = OrgCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        org = services.org_create(principal=request.auth, **data.validated_data)
+        org = services.org_create(principal=principal_of(request), **data.validated_data)
         annotate(request, target=org, slug=org.slug, plan=org.plan)
         return Response(
             OrgSerializer(org).data,
@@ -66,7 +69,7 @@ class OrgViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         annotate(request, action="org.list")
-        orgs = selectors.org_list(principal=request.auth, statuses=self._statuses())
+        orgs = selectors.org_list(principal=principal_of(request), statuses=self._statuses())
         page = self.paginate_queryset(orgs)
         return self.get_paginated_response(OrgSerializer(page, many=True).data)
 
@@ -101,10 +104,10 @@ class OrgViewSet(viewsets.GenericViewSet):
         data = WorkspaceCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         issued = services.workspace_create(org=org, **data.validated_data)
-        issued.workspace.plaintext_once = issued.token
         annotate(request, workspace_id=issued.workspace.pk)
         return Response(
-            IssuedWorkspaceSerializer(issued.workspace).data, status=status.HTTP_201_CREATED
+            IssuedWorkspaceSerializer(issued.workspace, context={"token": issued.token}).data,
+            status=status.HTTP_201_CREATED,
         )
 
     @action(detail=True, methods=["get"])
@@ -112,7 +115,7 @@ class OrgViewSet(viewsets.GenericViewSet):
         annotate(request, action="billing.read")
         return Response(billing_of(self.get_object()))
 
-    def _statuses(self) -> list[str] | None:
+    def _statuses(self) -> Sequence[str] | None:
         raw = self.request.query_params.get("status")
         if not raw:
             return None

@@ -6,6 +6,8 @@ an org-bound key only its org; the master key all. Anything else is "not found".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import QuerySet
 
 from core.credentials import Principal
@@ -27,7 +29,7 @@ def org_visible(*, principal: Principal) -> QuerySet[Org]:
     return orgs.none()
 
 
-def org_list(*, principal: Principal, statuses: list[str] | None = None) -> QuerySet[Org]:
+def org_list(*, principal: Principal, statuses: Sequence[str] | None = None) -> QuerySet[Org]:
     """Visible orgs, newest first; deleted ones only when asked for by status."""
     orgs = org_visible(principal=principal)
     if statuses:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from django.conf import settings
 from rest_framework import serializers
@@ -118,11 +119,14 @@ class WorkspaceSerializer(serializers.ModelSerializer):
 class IssuedWorkspaceSerializer(WorkspaceSerializer):
     """The one response that carries the plaintext `token`."""
 
-    token = serializers.CharField(source="plaintext_once", read_only=True)
+    token = serializers.SerializerMethodField()
 
     class Meta(WorkspaceSerializer.Meta):
         fields = [*WorkspaceSerializer.Meta.fields, "token"]
         read_only_fields = fields
+
+    def get_token(self, workspace: Workspace) -> str:
+        return self.context["token"]
 
 
 def billing_of(org: Org) -> dict:
@@ -138,5 +142,5 @@ def billing_of(org: Org) -> dict:
     }
 
 
-def _iso(value: object) -> str | None:
+def _iso(value: datetime | None) -> str | None:
     return serializers.DateTimeField().to_representation(value) if value else None

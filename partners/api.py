@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
@@ -12,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.context import annotate
+from core.credentials import principal_of
 from core.permissions import IsAuthenticatedPrincipal, IsMasterKey
 from partners import services
 from partners.models import Partner, PartnerKey
@@ -25,10 +29,12 @@ from partners.serializers import (
     RotateSerializer,
 )
 
+if TYPE_CHECKING:
+    from rest_framework.permissions import _SupportsHasPermission
+
 
 def _issued(issued: services.IssuedKey) -> dict:
-    issued.key.plaintext_once = issued.plaintext
-    return IssuedKeySerializer(issued.key).data
+    return IssuedKeySerializer(issued.key, context={"plaintext": issued.plaintext}).data
 
 
 class PartnerViewSet(viewsets.GenericViewSet):
@@ -79,7 +85,7 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = PartnerKeySerializer
     permission_classes = [IsAuthenticatedPrincipal]
 
-    def get_permissions(self) -> list:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         if self.action == "create":
             return [IsMasterKey()]
         return super().get_permissions()
@@ -88,7 +94,7 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         keys = PartnerKey.objects.select_related("partner")
         if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
             return keys.none()
-        caller = self.request.auth
+        caller = principal_of(self.request)
         if caller.is_master:
             ref = self.request.query_params.get("partner")
             if not ref:
@@ -123,22 +129,22 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         annotate(request, action="partner_key.revoke")
         key = self.get_object()
-        services.partner_key_check_owner(key=key, caller=request.auth)
-        services.partner_key_revoke(key=key, revoked_by=request.auth.actor_label)
+        services.partner_key_check_owner(key=key, caller=principal_of(request))
+        services.partner_key_revoke(key=key, revoked_by=principal_of(request).actor_label)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
     def rotate(self, request: Request, pk: str) -> Response:
         annotate(request, action="partner_key.rotate")
         key = self.get_object()
-        services.partner_key_check_owner(key=key, caller=request.auth)
+        services.partner_key_check_owner(key=key, caller=principal_of(request))
         data = RotateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grace = data.validated_data.get(
             "grace_seconds", settings.PARTNER_KEY_ROTATION_GRACE_SECONDS
         )
         issued = services.partner_key_rotate(
-            key=key, grace_seconds=grace, rotated_by=request.auth.actor_label
+            key=key, grace_seconds=grace, rotated_by=principal_of(request).actor_label
         )
         annotate(request, successor_id=issued.key.id, grace_seconds=grace)
         return Response(_issued(issued), status=status.HTTP_201_CREATED)

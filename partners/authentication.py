@@ -59,11 +59,15 @@ def _partner_key_credential(token: str) -> Credential:
     key = PartnerKey.objects.for_token(token)
     if key is None:
         return Credential(presented=True, failure="unknown", key_hint=tokens.hint(token))
-    named = {"key_id": key.id, "key_hint": key.hint, "partner_id": key.partner_id or ""}
     reason = key.unusable_reason(timezone.now())
-    if reason:
-        return Credential(presented=True, failure=reason, **named)
-    return Credential(presented=True, principal=key, **named)
+    return Credential(
+        presented=True,
+        principal=None if reason else key,
+        failure=reason or "",
+        key_id=key.id,
+        key_hint=key.hint,
+        partner_id=key.partner_id or "",
+    )
 
 
 class CPBearerAuthentication(authentication.BaseAuthentication):

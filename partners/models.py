@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,7 +32,7 @@ SCOPES: dict[str, str] = {
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 # How a partner slug looks, wherever one is entered (API, admin, commands).
-PARTNER_SLUG_VALIDATORS = [
+PARTNER_SLUG_VALIDATORS: list[Callable[[Any], None]] = [
     MinLengthValidator(2),
     RegexValidator(
         r"^[a-z0-9]+(-[a-z0-9]+)*$",
@@ -206,13 +208,13 @@ class PartnerKey(models.Model):
         return RateLimit(self.id, settings.PARTNER_KEY_DEFAULT_RATE, "default")
 
 
-def bindable_org(org_id: str, partner: Partner | None) -> models.Model | None:
+def bindable_org(org_id: str, partner: Partner | None) -> Any:
     """The org a key may be bound to: not deleted, and managed by the key's partner if it has one.
 
     Read through the foreign key's model, so the partners app needs no import of the orgs app.
     """
-    orgs = PartnerKey._meta.get_field("org").related_model._default_manager  # type: ignore[union-attr]
-    org = orgs.filter(pk=org_id).first()
+    org_model: Any = PartnerKey._meta.get_field("org").related_model
+    org = org_model.objects.filter(pk=org_id).first()
     if org is None or not org.can_bind_keys or (partner and org.partner_id != partner.pk):
         return None
     return org

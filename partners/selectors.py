@@ -7,14 +7,14 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from partners.models import PartnerKey
+from partners.models import PartnerKey, PartnerKeyQuerySet
 
 # A key's status, in the order `PartnerKey.unusable_reason` decides it.
 KEY_STATUSES = ("active", "revoked", "expired", "partner_inactive")
 
 
 def partner_keys_with_status(
-    queryset: QuerySet[PartnerKey], status: str, now: datetime | None = None
+    queryset: PartnerKeyQuerySet, status: str, now: datetime | None = None
 ) -> QuerySet[PartnerKey]:
     """Keys whose status (as `unusable_reason` reports it) is `status`; `all` keeps every key."""
     now = now or timezone.now()

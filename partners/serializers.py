@@ -78,11 +78,14 @@ class PartnerKeySerializer(serializers.ModelSerializer):
 class IssuedKeySerializer(PartnerKeySerializer):
     """A key with its plaintext: only in the 201 of create and rotate."""
 
-    key = serializers.CharField(source="plaintext_once", read_only=True)
+    key = serializers.SerializerMethodField()
 
     class Meta(PartnerKeySerializer.Meta):
         fields = ["key", *PartnerKeySerializer.Meta.fields]
         read_only_fields = fields
+
+    def get_key(self, key: PartnerKey) -> str:
+        return self.context["plaintext"]
 
 
 class PartnerKeyCreateSerializer(StrictSerializer):

@@ -6,7 +6,7 @@ import csv
 import json
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from django.conf import settings
@@ -33,7 +33,7 @@ def parse_when(value: str | None, option: str) -> datetime | None:
         parsed = None
     if parsed is None:
         raise CommandError(f"{option} must be an ISO-8601 date-time, e.g. 2025-01-31T00:00:00Z.")
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, timezone.utc)
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
 def pages(events: QuerySet, batch_size: int) -> Iterator[list[dict[str, Any]]]:

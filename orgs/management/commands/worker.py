@@ -54,7 +54,8 @@ class Command(DBWorkerCommand):
             help="Seconds between recovery sweeps (default: ORG_SWEEP_INTERVAL_SECONDS).",
         )
 
-    def handle(self, *args: Any, sweep_interval: float, **options: Any) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
+        sweep_interval: float = options.pop("sweep_interval")
         if options["batch"]:
             self._batch(**options)
             return

@@ -39,14 +39,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
-        keys = PartnerKey.objects.select_related("partner").order_by("-id")
+        found = PartnerKey.objects.select_related("partner").order_by("-id")
         if options["partner"]:
             ref = options["partner"]
             partner = Partner.objects.by_ref(ref)
             if partner is None:
                 raise CommandError(f"No partner {ref!r}.")
-            keys = keys.filter(partner=partner)
-        keys = partner_keys_with_status(keys, options["status"], now)
+            found = found.filter(partner=partner)
+        keys = partner_keys_with_status(found, options["status"], now)
         if options["json"]:
             data = PartnerKeySerializer(keys, many=True).data
             self.stdout.write(json.dumps(data, indent=2))
