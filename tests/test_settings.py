@@ -43,3 +43,13 @@ def test_production_settings_pass_the_deploy_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_an_unreadable_rate_setting_is_reported_by_the_check_framework():
+    result = manage(
+        "check", DEBUG="true", PARTNER_PLAN_RATES="enterprise=lots", CP_AUTH_FAILURE_RATE="0/m"
+    )
+    assert result.returncode != 0
+    assert "cp.E001" in result.stderr
+    assert "PARTNER_PLAN_RATES[enterprise]='lots' is not a rate." in result.stderr
+    assert "CP_AUTH_FAILURE_RATE='0/m' is not a rate." in result.stderr
