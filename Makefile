@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install lint format bench
+.PHONY: run test install lint format bench bench-scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ run: install .env
 ## (DATABASE_URL / REDIS_URL select real services)
 test: install lint
 	$(BIN)/python -m pytest
+
+## bench: the production-shape benchmark (gunicorn + worker, PostgreSQL, Redis, wrk): table and ratios
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## bench-scale: the hot calls and their query plans at 1k and at 1M orgs
+bench-scale: install
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
