@@ -49,7 +49,7 @@ RATIOS = [
 
 
 def targets_for(fixture: Fixture) -> list[Target]:
-    from partners import keys
+    from core import tokens as keys
 
     bearer = f"Bearer {fixture.token}"
     forged = fixture.token[:-1] + ("A" if fixture.token[-1] != "A" else "B")

@@ -26,7 +26,8 @@ from rest_framework.views import APIView
 from rest_framework_api_key.permissions import HasAPIKey
 
 from audit.models import AuditEvent
-from config.ids import new_id
+from core.context import call_context
+from core.ids import new_id
 from orgs.lifecycle import IN_FLIGHT
 from orgs.models import Org
 from orgs.serializers import OrgStatusSerializer
@@ -95,7 +96,7 @@ def floor(request: HttpRequest, org_id: str) -> JsonResponse:
             [
                 new_id("evt"),
                 now,
-                request.request_id,
+                call_context(request).request_id,
                 key_id,
                 hint,
                 partner_id,
@@ -150,7 +151,7 @@ class PeerStatusWithAudit(PeerStatus):
         response = super().get(request, org_id)
         prefix = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")[2].partition(".")[0]
         AuditEvent(
-            request_id=request._request.request_id,
+            request_id=call_context(request).request_id,
             actor_type=AuditEvent.ActorType.PARTNER_KEY,
             key_id=prefix,
             key_hint=prefix,
