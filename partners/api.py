@@ -6,13 +6,14 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.context import annotate
 from core.permissions import IsAuthenticatedPrincipal, IsMasterKey
+from core.serializers import QueryFilters, StrictCharField, query_filters
 from partners import services
 from partners.models import Partner, PartnerKey
 from partners.serializers import (
@@ -29,6 +30,12 @@ from partners.serializers import (
 def _issued(issued: services.IssuedKey) -> dict:
     issued.key.plaintext_once = issued.plaintext
     return IssuedKeySerializer(issued.key).data
+
+
+class KeyFilters(QueryFilters):
+    """`GET /cp/admin/partner-keys?partner=<slug or prt_ id>`: narrows the keys the caller sees."""
+
+    partner = StrictCharField(max_length=63, required=False)
 
 
 class PartnerViewSet(viewsets.GenericViewSet):
@@ -56,6 +63,7 @@ class PartnerViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         annotate(request, action="partner.list")
+        query_filters(request)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(PartnerSerializer(page, many=True).data)
 
@@ -73,7 +81,7 @@ class PartnerViewSet(viewsets.GenericViewSet):
         return Response(PartnerSerializer(partner).data)
 
 
-class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PartnerKeyViewSet(viewsets.GenericViewSet):
     """Partner keys: the master key manages all; a partner key sees its partner's keys."""
 
     serializer_class = PartnerKeySerializer
@@ -90,11 +98,7 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return keys.none()
         caller = self.request.auth
         if caller.is_master:
-            ref = self.request.query_params.get("partner")
-            if not ref:
-                return keys
-            partner = Partner.objects.by_ref(ref)
-            return keys.filter(partner=partner) if partner else keys.none()
+            return keys
         if caller.partner_id is None or caller.org_id is not None:
             return keys.filter(pk=caller.id)  # partner-less and org-bound keys see only themselves
         return keys.filter(partner_id=caller.partner_id)
@@ -106,7 +110,13 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         annotate(request, action="partner_key.list")
-        return super().list(request)
+        keys = self.get_queryset()
+        ref = query_filters(request, KeyFilters).get("partner")
+        if ref:
+            partner = Partner.objects.by_ref(ref)
+            keys = keys.filter(partner=partner) if partner else keys.none()
+        page = self.paginate_queryset(keys)
+        return self.get_paginated_response(PartnerKeySerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
         annotate(request, action="partner_key.create")
