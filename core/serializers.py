@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from core.errors import DomainError
 from core.pagination import CursorPage
 
 # Unicode categories refused in text people read: control (Cc), format (Cf: bidi overrides and
@@ -127,8 +128,16 @@ class QueryFilters(StrictSerializer):
         return f"Unknown query parameter. This list accepts: {', '.join(allowed)}."
 
 
+class InvalidQuery(DomainError):
+    code = "validation_error"
+    message = "The query string is not valid; see fields."
+
+
 def query_filters(request: Request, filters: type[QueryFilters] = QueryFilters) -> dict[str, Any]:
     """The validated filters of a list call (without the page parameters), or a 400."""
     query = filters(data=request.query_params)
-    query.is_valid(raise_exception=True)
+    if not query.is_valid():
+        raise InvalidQuery(
+            fields={name: [str(e) for e in errs] for name, errs in query.errors.items()}
+        )
     return {name: value for name, value in query.validated_data.items() if name != "limit"}

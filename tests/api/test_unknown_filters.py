@@ -39,6 +39,7 @@ def test_an_unknown_query_parameter_is_400_naming_it(master, org, path, known):
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert error["code"] == "validation_error"
+    assert error["message"] == "The query string is not valid; see fields."
     assert list(error["fields"]) == ["colour"]
     message = error["fields"]["colour"][0]
     assert message.startswith("Unknown query parameter.")
