@@ -13,6 +13,7 @@ from audit.serializers import COLUMNS, AuditEventSerializer, EventFilterSerializ
 from core.context import annotate
 from core.credentials import Principal, principal_of
 from core.permissions import IsAuthenticatedPrincipal
+from core.serializers import query_filters
 
 
 def _unknown_partner() -> serializers.ValidationError:
@@ -44,9 +45,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._filtered(events).values(*COLUMNS)
 
     def _filtered(self, events: QuerySet) -> QuerySet:
-        query = EventFilterSerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        wanted = query.validated_data
+        wanted = query_filters(self.request, EventFilterSerializer)
         if "partner" in wanted:
             events = events.filter(
                 partner_id=partner_id_for(principal_of(self.request), wanted["partner"])

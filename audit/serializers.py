@@ -10,6 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from audit.models import AuditEvent
+from core.serializers import QueryFilters
 
 # The columns the shape is built from: read with `.values(*COLUMNS)`, no model instances needed.
 COLUMNS = (
@@ -109,8 +110,8 @@ class Iso8601Field(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
-class EventFilterSerializer(serializers.Serializer):
-    """The read API's query filters; anything malformed is a 400 naming the parameter."""
+class EventFilterSerializer(QueryFilters):
+    """The read API's query filters; anything malformed or unknown is a 400 naming it."""
 
     key = serializers.RegexField(r"^pak_[0-9a-z]{1,36}$", required=False)
     partner = serializers.RegexField(r"^[A-Za-z0-9_-]{1,63}$", required=False)

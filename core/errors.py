@@ -68,6 +68,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_acceptable": 406,
     "conflict": 409,
     "slug_taken": 409,
+    "external_id_taken": 409,
     "key_revoked": 409,
     "key_already_rotated": 409,
     "org_not_ready": 409,

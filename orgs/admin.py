@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from orgs.models import Org, Subscription, Workspace
@@ -45,10 +46,40 @@ class WorkspaceInline(admin.TabularInline):
         return False
 
 
+class SeatsFilter(admin.SimpleListFilter):
+    """Seats in ranges: a filter by every distinct seat count would be as long as the list."""
+
+    title = "seats"
+    parameter_name = "seats"
+    RANGES = {"1": (1, 1), "2-10": (2, 10), "11-100": (11, 100), "101+": (101, None)}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(key, key) for key in self.RANGES]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Org]) -> QuerySet[Org]:
+        value = self.value()
+        if value not in self.RANGES:
+            return queryset
+        low, high = self.RANGES[value]
+        queryset = queryset.filter(seats__gte=low)
+        return queryset if high is None else queryset.filter(seats__lte=high)
+
+
 @admin.register(Org)
 class OrgAdmin(ReadOnlyAdmin):
-    list_display = ["slug", "name", "status", "plan", "partner", "external_id", "created_at"]
-    list_filter = ["status", "partner", "plan"]
+    list_display = [
+        "slug",
+        "name",
+        "status",
+        "plan",
+        "seats",
+        "billing_channel",
+        "sandbox",
+        "partner",
+        "external_id",
+        "created_at",
+    ]
+    list_filter = ["status", "partner", "plan", "billing_channel", "sandbox", SeatsFilter]
     list_select_related = ["partner"]
     search_fields = ["slug", "=id", "external_id", "name"]
     fields = [
@@ -59,7 +90,13 @@ class OrgAdmin(ReadOnlyAdmin):
         "status",
         "partner",
         "created_by_key",
+        "managed_by",
         "external_id",
+        "seats",
+        "billing_channel",
+        "sandbox",
+        "branding",
+        "metadata",
         "created_at",
         "ready_at",
         "failed_at",
@@ -84,14 +121,16 @@ class WorkspaceAdmin(ReadOnlyAdmin):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(ReadOnlyAdmin):
-    list_display = ["org", "plan", "status", "current_period_start", "current_period_end"]
+    list_display = ["org", "plan", "seats", "status", "current_period_start", "current_period_end"]
     list_select_related = ["org"]
     list_filter = ["status", "plan"]
     search_fields = ["org__slug", "=org__id", "org__external_id"]
     fields = [
         "org",
         "plan",
+        "seats",
         "status",
+        "started_at",
         "current_period_start",
         "current_period_end",
         "canceled_at",

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.context import annotate
 from core.credentials import principal_of
 from core.permissions import HasScope
+from core.serializers import query_filters
 from orgs import selectors, services
 from orgs.lifecycle import IN_FLIGHT
 from orgs.models import Org
 from orgs.serializers import (
     IssuedWorkspaceSerializer,
     OrgCreateSerializer,
+    OrgFilters,
     OrgSerializer,
     OrgStatusSerializer,
+    OrgUpdateSerializer,
     WorkspaceCreateSerializer,
     WorkspaceSerializer,
     billing_of,
@@ -41,6 +41,7 @@ class OrgViewSet(viewsets.GenericViewSet):
         "list": ("orgs:list",),
         "retrieve": ("orgs:list",),
         "org_status": ("orgs:list", "orgs:create"),
+        "partial_update": ("orgs:update",),
         "destroy": ("orgs:delete",),
         "workspaces": ("orgs:list",),
         "create_workspace": ("workspaces:create",),
@@ -69,13 +70,27 @@ class OrgViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         annotate(request, action="org.list")
-        orgs = selectors.org_list(principal=principal_of(request), statuses=self._statuses())
+        filters = query_filters(request, OrgFilters)
+        orgs = selectors.org_list(
+            principal=principal_of(request),
+            statuses=filters.get("status"),
+            external_id=filters.get("external_id"),
+        )
         page = self.paginate_queryset(orgs)
         return self.get_paginated_response(OrgSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         annotate(request, action="org.read")
         return Response(OrgSerializer(self.get_object()).data)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        annotate(request, action="org.update")
+        org = self.get_object()
+        data = OrgUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        annotate(request, changes=sorted(data.validated_data))
+        org = services.org_update(org=org, **data.validated_data)
+        return Response(OrgSerializer(org).data)
 
     @action(detail=True, methods=["get"], url_path="status")
     def org_status(self, request: Request, pk: str) -> Response:
@@ -94,7 +109,9 @@ class OrgViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def workspaces(self, request: Request, pk: str) -> Response:
         annotate(request, action="workspace.list")
-        page = self.paginate_queryset(selectors.workspace_list(org=self.get_object()))
+        org = self.get_object()
+        query_filters(request)
+        page = self.paginate_queryset(selectors.workspace_list(org=org))
         return self.get_paginated_response(WorkspaceSerializer(page, many=True).data)
 
     @workspaces.mapping.post
@@ -114,15 +131,3 @@ class OrgViewSet(viewsets.GenericViewSet):
     def billing(self, request: Request, pk: str) -> Response:
         annotate(request, action="billing.read")
         return Response(billing_of(self.get_object()))
-
-    def _statuses(self) -> Sequence[str] | None:
-        raw = self.request.query_params.get("status")
-        if not raw:
-            return None
-        statuses = [part.strip() for part in raw.split(",") if part.strip()]
-        unknown = sorted(set(statuses) - set(Org.Status.values))
-        if unknown:
-            raise ValidationError(
-                {"status": [f"Unknown status. Statuses: {', '.join(Org.Status.values)}."]}
-            )
-        return statuses

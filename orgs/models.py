@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core import tokens
 from core.ids import ID_MAX_LENGTH, new_id
+
+if TYPE_CHECKING:
+    from partners.models import PartnerKey
+
+# A sandbox org (CI, demos) is never billed and must expire within this many seconds.
+SANDBOX_MAX_TTL_SECONDS = 7 * 86400
+# Names of the constraints whose violation a service maps to a domain error.
+SLUG_CONSTRAINT = "org_slug_unique_ci"
+EXTERNAL_ID_CONSTRAINT = "org_external_id_unique"
+# Who manages an org created with the master key (no partner, no key).
+MANAGED_BY_MASTER = "master"
+
+
+def manager_of(partner_id: str | None, created_by_key: PartnerKey | None) -> str:
+    """An org's `managed_by`: its partner, else its creating key's rotation family, else master.
+
+    The same owners the visibility rule (`orgs.selectors.org_visible`) gives an org.
+    """
+    if partner_id:
+        return partner_id
+    return created_by_key.family_id if created_by_key is not None else MANAGED_BY_MASTER
 
 
 def new_org_id() -> str:
@@ -18,8 +41,22 @@ def new_workspace_id() -> str:
     return new_id("ws")
 
 
+class BillingChannel(models.TextChoices):
+    """Who bills the customer: us directly, a cloud marketplace, or the partner's own invoice."""
+
+    DIRECT = "direct", "Direct"
+    AWS_MARKETPLACE = "aws_marketplace", "AWS Marketplace"
+    GCP_MARKETPLACE = "gcp_marketplace", "Google Cloud Marketplace"
+    AZURE_MARKETPLACE = "azure_marketplace", "Azure Marketplace"
+    PARTNER_INVOICE = "partner_invoice", "Partner invoice"
+
+
 class Org(models.Model):
-    """A tenant. Its status moves provisioning → ready|failed → deleting → deleted."""
+    """A tenant. Its status moves provisioning → ready|failed → deleting → deleted.
+
+    A live org (any status but `deleted`) holds its slug, and its external id among the orgs of
+    the same manager; once deprovisioning has finished (`deleted`) both are free again.
+    """
 
     class Status(models.TextChoices):
         PROVISIONING = "provisioning"
@@ -46,6 +83,18 @@ class Org(models.Model):
         related_name="created_orgs",
     )
     external_id = models.CharField(max_length=255, blank=True, default="")
+    # Whose org it is, for the uniqueness of `external_id`: the partner's id, else the rotation
+    # family (`pak_…`) of the partner-less key that created it, else `master`. Set at creation.
+    managed_by = models.CharField(max_length=ID_MAX_LENGTH, editable=False)
+    seats = models.PositiveIntegerField(default=1)
+    # {"display_name"?, "logo_url"?, "primary_color"?}: validated by the API's serializer.
+    branding = models.JSONField(default=dict, blank=True)
+    # At most 20 string keys and string values (the partner's own references).
+    metadata = models.JSONField(default=dict, blank=True)
+    billing_channel = models.CharField(
+        max_length=32, choices=BillingChannel.choices, default=BillingChannel.DIRECT
+    )
+    sandbox = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     ready_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -61,11 +110,23 @@ class Org(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(Lower("slug"), name="org_slug_unique_ci"),
+            models.UniqueConstraint(
+                Lower("slug"), condition=~models.Q(status="deleted"), name=SLUG_CONSTRAINT
+            ),
+            models.UniqueConstraint(
+                fields=["managed_by", "external_id"],
+                condition=~models.Q(status="deleted") & ~models.Q(external_id=""),
+                name=EXTERNAL_ID_CONSTRAINT,
+            ),
         ]
 
     def __str__(self) -> str:
         return self.slug
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.managed_by:
+            self.managed_by = manager_of(self.partner_id, self.created_by_key)
+        super().save(*args, **kwargs)
 
     @property
     def audit_partner_id(self) -> str | None:
@@ -121,15 +182,19 @@ class Workspace(models.Model):
 
 
 class Subscription(models.Model):
-    """An org's billing subscription: created active by provisioning, canceled on delete."""
+    """An org's billing subscription: created by provisioning (`active`, or `sandbox` for a
+    sandbox org, which is never billed), `canceled` on delete. Plan and seats follow the org's."""
 
     class Status(models.TextChoices):
         ACTIVE = "active"
+        SANDBOX = "sandbox"
         CANCELED = "canceled"
 
     org = models.OneToOneField(Org, on_delete=models.CASCADE, related_name="subscription")
     plan = models.CharField(max_length=40)
+    seats = models.PositiveIntegerField(default=1)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    started_at = models.DateTimeField(default=timezone.now)
     current_period_start = models.DateTimeField()
     current_period_end = models.DateTimeField()
     canceled_at = models.DateTimeField(null=True, blank=True)

@@ -50,13 +50,16 @@ def create_default_workspace(org: Org) -> None:
 
 
 def start_subscription(org: Org) -> None:
-    """The active subscription on the org's plan; never a second one."""
+    """The subscription on the org's plan and seats (`sandbox` for a sandbox org, which is never
+    billed; `active` otherwise); never a second one."""
     now = timezone.now()
     Subscription.objects.get_or_create(
         org=org,
         defaults={
             "plan": org.plan,
-            "status": Subscription.Status.ACTIVE,
+            "seats": org.seats,
+            "status": Subscription.Status.SANDBOX if org.sandbox else Subscription.Status.ACTIVE,
+            "started_at": now,
             "current_period_start": now,
             "current_period_end": now + BILLING_PERIOD,
         },
@@ -65,7 +68,8 @@ def start_subscription(org: Org) -> None:
 
 def cancel_subscription(org: Org) -> None:
     """Stop billing; canceling a canceled (or missing) subscription changes nothing."""
-    Subscription.objects.filter(org=org, status=Subscription.Status.ACTIVE).update(
+    running = [Subscription.Status.ACTIVE, Subscription.Status.SANDBOX]
+    Subscription.objects.filter(org=org, status__in=running).update(
         status=Subscription.Status.CANCELED, canceled_at=timezone.now()
     )
 

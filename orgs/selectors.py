@@ -29,9 +29,17 @@ def org_visible(*, principal: Principal) -> QuerySet[Org]:
     return orgs.none()
 
 
-def org_list(*, principal: Principal, statuses: Sequence[str] | None = None) -> QuerySet[Org]:
-    """Visible orgs, newest first; deleted ones only when asked for by status."""
+def org_list(
+    *, principal: Principal, statuses: Sequence[str] | None = None, external_id: str | None = None
+) -> QuerySet[Org]:
+    """Visible orgs, newest first; deleted ones only when asked for by status.
+
+    `external_id` narrows the visible orgs, never widens them: another partner's org with the
+    same reference is not found.
+    """
     orgs = org_visible(principal=principal)
+    if external_id is not None:
+        orgs = orgs.filter(external_id=external_id)
     if statuses:
         return orgs.filter(status__in=statuses)
     return orgs.exclude(status=Org.Status.DELETED)

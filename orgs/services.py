@@ -10,8 +10,16 @@ from django.utils import timezone
 
 from core.credentials import Principal
 from core.errors import DomainError
+from core.integrity import violated_constraint
 from orgs import lifecycle
-from orgs.models import Org, Workspace
+from orgs.models import (
+    EXTERNAL_ID_CONSTRAINT,
+    SLUG_CONSTRAINT,
+    BillingChannel,
+    Org,
+    Subscription,
+    Workspace,
+)
 from orgs.provisioning import cancel_subscription
 from orgs.tasks import queue
 
@@ -19,6 +27,11 @@ from orgs.tasks import queue
 class SlugTaken(DomainError):
     code = "slug_taken"
     message = "An org with this slug already exists."
+
+
+class ExternalIdTaken(DomainError):
+    code = "external_id_taken"
+    message = "Another of your orgs already has this external_id."
 
 
 class OrgBoundKey(DomainError):
@@ -29,8 +42,8 @@ class OrgBoundKey(DomainError):
 class OrgNotReady(DomainError):
     code = "org_not_ready"
 
-    def __init__(self, org: Org) -> None:
-        super().__init__(f"The org is {org.status}; workspaces can be created once it is ready.")
+    def __init__(self, org: Org, what: str) -> None:
+        super().__init__(f"The org is {org.status}; only a ready org can {what}.")
 
 
 class NotRetryable(DomainError):
@@ -51,12 +64,18 @@ def org_create(
     name: str,
     slug: str,
     plan: str,
+    seats: int = 1,
     external_id: str = "",
+    branding: dict[str, str] | None = None,
+    metadata: dict[str, str] | None = None,
+    billing_channel: str = BillingChannel.DIRECT,
+    sandbox: bool = False,
     ttl_seconds: int | None = None,
 ) -> Org:
     """Create an org in `provisioning` and queue its provisioning once the row is committed.
 
-    The unique index on lower(slug) decides a race between two creates, not a prior SELECT.
+    The unique indexes (slug; external id per manager) decide a race between two creates, not a
+    prior SELECT.
     """
     if principal.org_id is not None:
         raise OrgBoundKey()
@@ -65,7 +84,12 @@ def org_create(
         name=name,
         slug=slug,
         plan=plan,
+        seats=seats,
         external_id=external_id or "",
+        branding=branding or {},
+        metadata=metadata or {},
+        billing_channel=billing_channel,
+        sandbox=sandbox,
         partner_id=principal.partner_id,
         created_by_key_id=principal.id,
         created_at=now,
@@ -76,9 +100,77 @@ def org_create(
         with transaction.atomic():
             org.save(force_insert=True)
     except IntegrityError as exc:
-        raise SlugTaken() from exc
+        raise _conflict(exc) from exc
     queue(org)
     return org
+
+
+@transaction.atomic
+def org_update(
+    *,
+    org: Org,
+    name: str | None = None,
+    plan: str | None = None,
+    seats: int | None = None,
+    external_id: str | None = None,
+    branding: dict[str, str] | None = None,
+    metadata: dict[str, str] | None = None,
+) -> Org:
+    """Change what a partner may change on a ready org; None leaves a field as it is.
+
+    Branding and metadata are replaced whole. A plan or seat change reaches the subscription in
+    the same transaction, so billing shows it at once.
+    """
+    org = Org.objects.select_for_update().get(pk=org.pk)
+    if org.status != Org.Status.READY:
+        raise OrgNotReady(org, "be changed")
+    wanted = {
+        "name": name,
+        "plan": plan,
+        "seats": seats,
+        "external_id": external_id,
+        "branding": branding,
+        "metadata": metadata,
+    }
+    changed = [field for field, value in wanted.items() if value is not None]
+    changed = [field for field in changed if getattr(org, field) != wanted[field]]
+    if not changed:
+        return org
+    for field in changed:
+        setattr(org, field, wanted[field])
+    try:
+        with transaction.atomic():
+            org.save(update_fields=changed)
+    except IntegrityError as exc:
+        raise _conflict(exc) from exc
+    if {"plan", "seats"} & set(changed):
+        _follow_plan_and_seats(org)
+    # org.updated: the webhook event for `changed` is recorded here, in this same transaction.
+    return org
+
+
+def _follow_plan_and_seats(org: Org) -> None:
+    """The subscription takes the org's plan and seats (saved, so its field history shows it)."""
+    subscription = Subscription.objects.select_for_update().filter(org=org).first()
+    if subscription is None:
+        return
+    changed = [
+        field for field in ("plan", "seats") if getattr(subscription, field) != getattr(org, field)
+    ]
+    for field in changed:
+        setattr(subscription, field, getattr(org, field))
+    if changed:
+        subscription.save(update_fields=changed)
+
+
+def _conflict(exc: IntegrityError) -> DomainError:
+    """The domain error of a uniqueness race; anything else is a bug and raised as it is."""
+    constraint = violated_constraint(exc, Org)
+    if constraint == SLUG_CONSTRAINT:
+        return SlugTaken()
+    if constraint == EXTERNAL_ID_CONSTRAINT:
+        return ExternalIdTaken()
+    raise exc
 
 
 @transaction.atomic
@@ -121,6 +213,6 @@ def workspace_create(*, org: Org, name: str) -> IssuedWorkspace:
     """A workspace in a ready org, with its `mol_ws_` token (stored as hash and hint only)."""
     org = Org.objects.select_for_update().get(pk=org.pk)
     if org.status != Org.Status.READY:
-        raise OrgNotReady(org)
+        raise OrgNotReady(org, "get workspaces")
     workspace, token = Workspace.objects.mint(org=org, name=name)
     return IssuedWorkspace(workspace=workspace, token=token)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from core.context import annotate
 from core.credentials import principal_of
 from core.permissions import IsAuthenticatedPrincipal, IsMasterKey
+from core.serializers import QueryFilters, StrictCharField, query_filters
 from partners import services
 from partners.models import Partner, PartnerKey
 from partners.serializers import (
@@ -35,6 +36,12 @@ if TYPE_CHECKING:
 
 def _issued(issued: services.IssuedKey) -> dict:
     return IssuedKeySerializer(issued.key, context={"plaintext": issued.plaintext}).data
+
+
+class KeyFilters(QueryFilters):
+    """`GET /cp/admin/partner-keys?partner=<slug or prt_ id>`: narrows the keys the caller sees."""
+
+    partner = StrictCharField(max_length=63, required=False)
 
 
 class PartnerViewSet(viewsets.GenericViewSet):
@@ -62,6 +69,7 @@ class PartnerViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         annotate(request, action="partner.list")
+        query_filters(request)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(PartnerSerializer(page, many=True).data)
 
@@ -79,7 +87,7 @@ class PartnerViewSet(viewsets.GenericViewSet):
         return Response(PartnerSerializer(partner).data)
 
 
-class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PartnerKeyViewSet(viewsets.GenericViewSet):
     """Partner keys: the master key manages all; a partner key sees its partner's keys."""
 
     serializer_class = PartnerKeySerializer
@@ -96,11 +104,7 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return keys.none()
         caller = principal_of(self.request)
         if caller.is_master:
-            ref = self.request.query_params.get("partner")
-            if not ref:
-                return keys
-            partner = Partner.objects.by_ref(ref)
-            return keys.filter(partner=partner) if partner else keys.none()
+            return keys
         if caller.partner_id is None or caller.org_id is not None:
             return keys.filter(pk=caller.id)  # partner-less and org-bound keys see only themselves
         return keys.filter(partner_id=caller.partner_id)
@@ -112,7 +116,13 @@ class PartnerKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         annotate(request, action="partner_key.list")
-        return super().list(request)
+        keys = self.get_queryset()
+        ref = query_filters(request, KeyFilters).get("partner")
+        if ref:
+            partner = Partner.objects.by_ref(ref)
+            keys = keys.filter(partner=partner) if partner else keys.none()
+        page = self.paginate_queryset(keys)
+        return self.get_paginated_response(PartnerKeySerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
         annotate(request, action="partner_key.create")

@@ -24,6 +24,7 @@ logger = logging.getLogger("cp.ratelimit")
 SCOPES: dict[str, str] = {
     "orgs:create": "Create orgs and read the status of orgs the key may see.",
     "orgs:list": "List and read orgs, their status and workspaces.",
+    "orgs:update": "Change an org's name, plan, seats, external id, branding and metadata.",
     "orgs:delete": "Deprovision orgs.",
     "workspaces:create": "Create workspaces in orgs.",
     "billing:read": "Read an org's billing status.",

@@ -15,7 +15,14 @@ from django.test import Client
 from partners import services
 from partners.models import Partner, PartnerKey
 
-ALL_SCOPES = ["orgs:create", "orgs:list", "orgs:delete", "workspaces:create", "billing:read"]
+ALL_SCOPES = [
+    "orgs:create",
+    "orgs:list",
+    "orgs:update",
+    "orgs:delete",
+    "workspaces:create",
+    "billing:read",
+]
 
 
 def services_required() -> bool:

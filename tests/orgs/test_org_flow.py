@@ -104,6 +104,8 @@ def test_billing_shows_the_subscription_and_is_empty_while_provisioning(client, 
     assert pending == {
         "org_id": org_id,
         "plan": "enterprise",
+        "seats": 1,
+        "channel": "direct",
         "status": None,
         "current_period_start": None,
         "current_period_end": None,

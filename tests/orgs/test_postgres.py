@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from orgs.models import Org, Subscription, Workspace
+from orgs.provisioning import start_subscription
 from tests.conftest import CPClient, needs_postgres
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,6 +47,39 @@ def test_ten_concurrent_creates_of_one_slug_make_one_org_and_nine_409s(partner, 
     codes = {r.json()["error"]["code"] for r in responses if r.status_code == 409}
     assert codes == {"slug_taken"}
     assert Org.objects.filter(slug="acme-corp").count() == 1
+
+
+def test_ten_concurrent_creates_of_one_external_id_make_one_org_and_nine_409s(partner, make_key):
+    needs_postgres()
+    tokens = [make_key(partner=partner, name=f"k{n}")[1] for n in range(10)]
+    bodies = iter([{**BODY, "slug": f"org-{n}", "external_id": "cust-1"} for n in range(10)])
+    clients = iter([CPClient(token) for token in tokens])
+    responses = in_parallel(10, lambda: next(clients).post("/cp/orgs", next(bodies)))
+    assert Counter(r.status_code for r in responses) == {201: 1, 409: 9}
+    codes = {r.json()["error"]["code"] for r in responses if r.status_code == 409}
+    assert codes == {"external_id_taken"}
+    assert Org.objects.filter(external_id="cust-1").count() == 1
+
+
+def test_concurrent_renames_to_one_external_id_leave_one_winner(partner, make_key):
+    needs_postgres()
+    orgs = [
+        Org.objects.create(
+            name=f"o{n}", slug=f"org-{n}", plan="standard", partner=partner, status="ready"
+        )
+        for n in range(6)
+    ]
+    for org in orgs:
+        start_subscription(org)
+    _, token = make_key(partner=partner)
+    paths = iter([f"/cp/orgs/{org.pk}" for org in orgs])
+    body = {"external_id": "cust-1", "seats": 3}
+    responses = in_parallel(6, lambda: CPClient(token).patch(next(paths), body))
+    assert Counter(r.status_code for r in responses) == {200: 1, 409: 5}
+    winner = Org.objects.get(external_id="cust-1")
+    assert winner.seats == 3
+    assert Subscription.objects.filter(seats=3).get().org_id == winner.pk
+    assert Org.objects.filter(seats=3).count() == 1
 
 
 def test_concurrent_duplicates_with_one_idempotency_key_create_one_org(partner, make_key):

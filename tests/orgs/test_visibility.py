@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 ORG_ENDPOINTS = [
     ("get", "/cp/orgs/{id}", None, "orgs:list"),
     ("get", "/cp/orgs/{id}/status", None, "orgs:list"),
+    ("patch", "/cp/orgs/{id}", {"name": "Intruder"}, "orgs:update"),
     ("delete", "/cp/orgs/{id}", None, "orgs:delete"),
     ("get", "/cp/orgs/{id}/workspaces", None, "orgs:list"),
     ("post", "/cp/orgs/{id}/workspaces", {"name": "Intruder"}, "workspaces:create"),
@@ -24,20 +25,21 @@ ALL_ENDPOINTS = [
     ("get", "/cp/orgs", None, "orgs:list"),
     *ORG_ENDPOINTS,
 ]
-SUCCESS = {"get": 200, "delete": 202, "post": 201}
+SUCCESS = {"get": 200, "delete": 202, "post": 201, "patch": 200}
 
 
 def call(client, method: str, path: str, body, org: Org | None = None):
     path = path.format(id=org.pk if org else "none")
     if method in ("get", "delete"):
         return getattr(client, method)(path)
-    return client.post(path, body)
+    return getattr(client, method)(path, body)
 
 
 def untouched(org: Org) -> bool:
     org.refresh_from_db()
     return (
         org.status == Org.Status.READY
+        and org.name != "Intruder"
         and Workspace.objects.filter(org=org).count() == 1
         and Subscription.objects.get(org=org).status == Subscription.Status.ACTIVE
     )

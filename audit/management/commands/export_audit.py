@@ -6,34 +6,16 @@ import csv
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from audit.models import AuditEvent
 from audit.selectors import partner_pk
 from audit.serializers import COLUMNS, event_json
-
-# Spreadsheets run cells that start with these as formulas; such cells get a leading quote.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def parse_when(value: str | None, option: str) -> datetime | None:
-    """An ISO-8601 option value (naive means UTC), or a CommandError naming the option."""
-    if value is None:
-        return None
-    try:
-        parsed = parse_datetime(value)
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise CommandError(f"{option} must be an ISO-8601 date-time, e.g. 2025-01-31T00:00:00Z.")
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+from core.exports import RawOutput, csv_cell, parse_when
 
 
 def pages(events: QuerySet, batch_size: int) -> Iterator[list[dict[str, Any]]]:
@@ -45,29 +27,6 @@ def pages(events: QuerySet, batch_size: int) -> Iterator[list[dict[str, Any]]]:
             return
         yield page
         last_id = page[-1]["id"]
-
-
-def csv_cell(value: Any) -> Any:
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class _Raw:
-    """The command's stdout as a plain text stream (no newline added per write)."""
-
-    def __init__(self, wrapper: OutputWrapper) -> None:
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def close(self) -> None:
-        self.wrapper.flush()
 
 
 class Command(BaseCommand):
@@ -90,7 +49,7 @@ class Command(BaseCommand):
         to_stdout = options["output"] == "-"
         try:
             out = (
-                _Raw(self.stdout)
+                RawOutput(self.stdout)
                 if to_stdout
                 else open(options["output"], "w", newline="", encoding="utf-8")  # noqa: SIM115
             )
@@ -126,7 +85,7 @@ class Command(BaseCommand):
         return events
 
     def _write(
-        self, out: IO[str] | _Raw, fmt: str, events: QuerySet, total: int, batch: int
+        self, out: IO[str] | RawOutput, fmt: str, events: QuerySet, total: int, batch: int
     ) -> int:
         writer = csv.writer(out) if fmt == "csv" else None
         if writer:
