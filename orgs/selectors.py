@@ -22,10 +22,8 @@ def org_visible(*, principal: Principal) -> QuerySet[Org]:
     if principal.org_id is not None:
         orgs = orgs.filter(pk=principal.org_id)
         return orgs.filter(partner_id=principal.partner_id) if principal.partner_id else orgs
-    if principal.partner_id is not None:
-        return orgs.filter(partner_id=principal.partner_id)
-    if isinstance(principal, PartnerKey):
-        return orgs.filter(partner__isnull=True, created_by_key__family_id=principal.family_id)
+    if isinstance(principal, PartnerKey):  # its partner's orgs, or its rotation family's
+        return orgs.filter(managed_by=principal.partner_id or principal.family_id)
     return orgs.none()
 
 

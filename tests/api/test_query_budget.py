@@ -48,7 +48,7 @@ def test_a_partner_less_key_lists_its_orgs_in_three_statements_after_any_rotatio
     assert len(before) == len(after) == 3
     lookup, listing, audit = after
     assert 'FROM "partners_partnerkey"' in lookup and "key_hash" in lookup
-    assert 'FROM "orgs_org"' in listing and "family_id" in listing
+    assert 'FROM "orgs_org"' in listing and "managed_by" in listing
     assert audit.startswith('INSERT INTO "audit_auditevent"')
 
 
