@@ -34,7 +34,7 @@ class Receiver:
     headers: dict[str, str] = field(default_factory=dict)
     hold: threading.Event | None = None
     requests: list[Received] = field(default_factory=list)
-    arrived: list[float] = field(default_factory=list)
+    arrived: list[Received] = field(default_factory=list)  # answered or not
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
@@ -58,12 +58,12 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            receiver.arrived.append(time.time())
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            receiver.arrived.append(Received(self.path, headers, body, time.time()))
             if receiver.hold is not None:
                 receiver.hold.wait(timeout=60)
             with receiver.lock:
                 status = receiver.script.pop(0) if receiver.script else receiver.then
-            headers = {k.lower(): v for k, v in self.headers.items()}
             with contextlib.suppress(OSError):  # the sender may be gone (a killed worker)
                 self.send_response(status)
                 for name, value in receiver.headers.items():
