@@ -189,3 +189,29 @@ def test_a_worker_killed_mid_delivery_loses_nothing(deployment):
     delivered.verify(secret)
     state = partner.delivery(event_id)
     assert (state["status"], state["attempts"]) == ("succeeded", 2)
+
+
+def test_the_partner_example_waits_for_the_webhook_when_given_a_receiver_url(deployment):
+    from tests.live.server import free_port
+
+    base, env = deployment
+    with worker_process(env):
+        result = subprocess.run(
+            [sys.executable, "examples/partner_flow.py"],
+            cwd=ROOT,
+            env={
+                "CP_URL": base,
+                "CP_ADMIN_MASTER_KEY": MASTER_KEY,
+                "CP_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/webhooks",
+                "PATH": "/usr/bin:/bin",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "org.ready received (msg_" in result.stdout and "signature verified" in result.stdout
+    assert (
+        "ready; send the customer to https://app.moleculesai.app/login?org=acme-corp-"
+        in result.stdout
+    )
