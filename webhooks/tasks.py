@@ -20,7 +20,12 @@ from webhooks.models import Delivery
 logger = logging.getLogger("webhooks.worker")
 
 
-@task()
+# Ahead of provisioning in the queue: a partner's customer is often waiting for `org.ready`, and an
+# attempt is bounded (CP_WEBHOOK_TIMEOUT_SECONDS), so it never holds provisioning up for long.
+DELIVERY_PRIORITY = 10
+
+
+@task(priority=DELIVERY_PRIORITY)
 def deliver_webhook(delivery_id: str, attempt: int) -> str:
     return run_attempt(delivery_id=delivery_id, attempt=attempt)
 
