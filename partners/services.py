@@ -110,14 +110,16 @@ def partner_key_issue(
     return IssuedKey(key=key, plaintext=token.plaintext)
 
 
-def partner_key_revoke(*, key: PartnerKey, revoked_by: str) -> PartnerKey:
-    """Soft, one-way revoke, announced by `partner_key.revoked`; revoking a revoked key changes
-    nothing (idempotent)."""
+def partner_key_revoke(
+    *, key: PartnerKey, revoked_by: str, event: str = "partner_key.revoked"
+) -> PartnerKey:
+    """Soft, one-way revoke, announced by a webhook `event` (`partner_key.leaked` when a scanner
+    found it); revoking a revoked key changes nothing (idempotent)."""
     if key.revoked_at is None:
         with transaction.atomic():
             key.revoked_at, key.revoked_by = timezone.now(), revoked_by
             key.save(update_fields=["revoked_at", "revoked_by"])
-            key_event_record(key=key, type="partner_key.revoked")
+            key_event_record(key=key, type=event)
     return key
 
 

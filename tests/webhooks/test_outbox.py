@@ -142,6 +142,26 @@ def test_events_other_features_emit_are_recorded_and_sent_by_a_direct_call(
     assert sent.headers["webhook-id"] == event.pk
 
 
+def test_a_leaked_key_is_revoked_and_announced_as_leaked_once(
+    partner, make_key, receiver, make_endpoint, worker
+):
+    from partners.services import partner_key_revoke
+
+    endpoint = make_endpoint(receiver.url)
+    key, _ = make_key(partner=partner, scopes=["orgs:list"], name="leaky")
+    partner_key_revoke(key=key, revoked_by="secret_scanning", event="partner_key.leaked")
+    partner_key_revoke(key=key, revoked_by="secret_scanning", event="partner_key.leaked")
+    worker()
+    (sent,) = receiver.wait_for(1)
+    body = sent.verify(endpoint["secret"])
+    assert (body["type"], body["data"]["id"], body["data"]["status"]) == (
+        "partner_key.leaked",
+        key.pk,
+        "revoked",
+    )
+    assert list(Event.objects.values_list("type", flat=True)) == ["partner_key.leaked"]
+
+
 def test_an_unknown_event_type_is_a_programming_error(partner):
     with pytest.raises(ValueError, match="Unknown webhook event type"):
         event_record(type="org.exploded", partner_id=partner.pk, key_family_id=None, data={})
