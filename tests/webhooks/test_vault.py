@@ -45,3 +45,14 @@ def test_after_a_key_rotation_old_secrets_open_with_the_fallback_and_reencrypt(s
     settings.CP_WEBHOOK_SECRET_KEY_FALLBACKS = []
     endpoint.refresh_from_db()
     assert vault.decrypt(endpoint.secret_encrypted) == secret
+
+
+def test_an_unreadable_retry_schedule_or_a_lease_shorter_than_the_timeout_fails_the_checks(
+    settings,
+):
+    from webhooks.checks import webhook_settings_are_readable
+
+    assert webhook_settings_are_readable() == []
+    settings.CP_WEBHOOK_RETRY_SCHEDULE = "0,5,soon"
+    settings.CP_WEBHOOK_LEASE_SECONDS = 5
+    assert [error.id for error in webhook_settings_are_readable()] == ["cp.E101", "cp.E102"]
