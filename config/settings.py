@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "audit",
     "partners",
     "orgs",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,35 @@ ORG_STATUS_RETRY_AFTER_SECONDS = env.int("ORG_STATUS_RETRY_AFTER_SECONDS", defau
 # Longest `ttl_seconds` accepted for an ephemeral org.
 ORG_MAX_TTL_SECONDS = env.int("ORG_MAX_TTL_SECONDS", default=30 * 86400)
 
+# --- Webhooks -----------------------------------------------------------------------------------
+
+# Seconds before each attempt: entry 1 is the first (0 = at once), each next one after a failure.
+CP_WEBHOOK_RETRY_SCHEDULE = env.str(
+    "CP_WEBHOOK_RETRY_SCHEDULE", default="0,5,300,1800,7200,18000,36000,36000"
+)
+# Development and tests only: allow http:// URLs, and private/loopback/link-local addresses.
+CP_WEBHOOK_ALLOW_HTTP = env.bool("CP_WEBHOOK_ALLOW_HTTP", default=False)
+CP_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("CP_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+# One attempt's time limit (connect, send, answer) and how much of the answer is read.
+CP_WEBHOOK_TIMEOUT_SECONDS = env.float("CP_WEBHOOK_TIMEOUT_SECONDS", default=5)
+CP_WEBHOOK_MAX_RESPONSE_BYTES = env.int("CP_WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024)
+# How long a worker holds a claimed attempt; past it the sweep re-queues the delivery.
+CP_WEBHOOK_LEASE_SECONDS = env.float("CP_WEBHOOK_LEASE_SECONDS", default=30)
+# An endpoint whose every attempt failed for this long is disabled (3 days).
+CP_WEBHOOK_DISABLE_AFTER_SECONDS = env.int("CP_WEBHOOK_DISABLE_AFTER_SECONDS", default=3 * 86400)
+# How long a rotated-out signing secret keeps signing beside the new one.
+CP_WEBHOOK_SECRET_OVERLAP_SECONDS = env.int("CP_WEBHOOK_SECRET_OVERLAP_SECONDS", default=86400)
+# Encryption of signing secrets at rest (see webhooks.vault): unset derives it from SECRET_KEY.
+CP_WEBHOOK_SECRET_KEY = env.str("CP_WEBHOOK_SECRET_KEY", default="")
+CP_WEBHOOK_SECRET_KEY_FALLBACKS = env.list("CP_WEBHOOK_SECRET_KEY_FALLBACKS", default=[])
+CP_WEBHOOK_MAX_ENDPOINTS = env.int("CP_WEBHOOK_MAX_ENDPOINTS", default=16)
+# GET /cp/events lists this many days of events.
+CP_WEBHOOK_EVENT_WINDOW_DAYS = env.int("CP_WEBHOOK_EVENT_WINDOW_DAYS", default=30)
+# `partner_key.expiring` is raised this many days before a key's expires_at.
+CP_WEBHOOK_KEY_EXPIRING_DAYS = env.int("CP_WEBHOOK_KEY_EXPIRING_DAYS", default=7)
+# Announcements the worker's sweep makes (dotted paths called with `now=`; each returns a count).
+CP_WEBHOOK_SCANS = ["partners.events.partner_key_expiring_announce"]
+
 # --- Audit ---------------------------------------------------------------------------------------
 
 AUDITLOG_CID_GETTER = "core.context.current_request_id"
@@ -237,5 +267,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # httpx logs every webhook POST with its URL at INFO: keep receivers' URLs out of the logs.
+    "loggers": {"django.request": {"level": "ERROR"}, "httpx": {"level": "WARNING"}},
 }

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("orgs.urls")),
     path("", include("audit.urls")),
+    path("", include("webhooks.urls")),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),

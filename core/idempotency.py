@@ -27,7 +27,7 @@ RETENTION = timedelta(hours=24)
 # Longer than any call may run (gunicorn's worker timeout is 30 s): an older open claim is dead.
 CLAIM_LEASE = timedelta(minutes=2)
 # Fields whose values are secrets shown once; a replay carries null in their place.
-SECRET_FIELDS = ("key", "token")
+SECRET_FIELDS = ("key", "token", "secret")
 # Answers that mean the call never ran: the claim is released so the caller can retry.
 _NOT_RUN = {401, 403, 413, 429}
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from orgs.events import org_event_record
 from orgs.models import Org
 
 logger = logging.getLogger("orgs.worker")
@@ -51,15 +52,17 @@ def is_last_attempt(org: Org) -> bool:
 def give_up(rows: QuerySet[Org], org: Org, error: str) -> bool:
     """End the org's job after its last attempt; False when `rows` no longer match (taken over).
 
-    A provisioning org becomes `failed`; a deletion stays in `deleting` with its error and no lease
-    (parked: `deprovision_org` re-queues it).
+    A provisioning org becomes `failed` (and `org.failed` is recorded with it); a deletion stays in
+    `deleting` with its error and no lease (parked: `deprovision_org` re-queues it).
     """
-    ended = (
-        {"status": Org.Status.FAILED, "failed_at": timezone.now()}
-        if org.status == Org.Status.PROVISIONING
-        else {}
-    )
-    return bool(rows.update(**ended, error=error[:ERROR_MAX_LENGTH], lease_expires_at=None))
+    failing = org.status == Org.Status.PROVISIONING
+    ended = {"status": Org.Status.FAILED, "failed_at": timezone.now()} if failing else {}
+    with transaction.atomic():
+        if not rows.update(**ended, error=error[:ERROR_MAX_LENGTH], lease_expires_at=None):
+            return False
+        if failing:
+            org_event_record(org_id=org.pk, type="org.failed")
+    return True
 
 
 def claim(*, org_id: str, status: str, attempt: int) -> Org | None:
@@ -83,13 +86,18 @@ def holding(org: Org) -> Iterator[Org]:
 
 
 def finish(org: Org) -> bool:
-    """provisioning → ready, deleting → deleted; False when the attempt no longer owns the org."""
+    """provisioning → ready, deleting → deleted, with its `org.ready` / `org.deleted` event in the
+    same transaction; False when the attempt no longer owns the org."""
     now = timezone.now()
     if org.status == Org.Status.PROVISIONING:
-        done = {"status": Org.Status.READY, "ready_at": now}
+        done, event = {"status": Org.Status.READY, "ready_at": now}, "org.ready"
     else:
-        done = {"status": Org.Status.DELETED, "deleted_at": now}
-    return bool(_mine(org).update(**done, lease_expires_at=None, error=""))
+        done, event = {"status": Org.Status.DELETED, "deleted_at": now}, "org.deleted"
+    with transaction.atomic():
+        if not _mine(org).update(**done, lease_expires_at=None, error=""):
+            return False
+        org_event_record(org_id=org.pk, type=event)
+    return True
 
 
 def fail_attempt(org: Org, error: str) -> datetime | None:

@@ -12,6 +12,7 @@ from core.credentials import Principal
 from core.errors import DomainError
 from core.integrity import violated_constraint
 from orgs import lifecycle
+from orgs.events import org_event_record
 from orgs.models import (
     EXTERNAL_ID_CONSTRAINT,
     SLUG_CONSTRAINT,
@@ -145,7 +146,7 @@ def org_update(
         raise _conflict(exc) from exc
     if {"plan", "seats"} & set(changed):
         _follow_plan_and_seats(org)
-    # org.updated: the webhook event for `changed` is recorded here, in this same transaction.
+    org_event_record(org_id=org.pk, type="org.updated")
     return org
 
 

@@ -28,6 +28,7 @@ SCOPES: dict[str, str] = {
     "orgs:delete": "Deprovision orgs.",
     "workspaces:create": "Create workspaces in orgs.",
     "billing:read": "Read an org's billing status.",
+    "webhooks:manage": "Manage webhook endpoints and read and redeliver events.",
 }
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)

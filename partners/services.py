@@ -11,6 +11,7 @@ from django.utils import timezone
 from core import tokens
 from core.credentials import Principal
 from core.errors import DomainError
+from partners.events import key_event_record
 from partners.models import Partner, PartnerKey
 
 
@@ -109,11 +110,16 @@ def partner_key_issue(
     return IssuedKey(key=key, plaintext=token.plaintext)
 
 
-def partner_key_revoke(*, key: PartnerKey, revoked_by: str) -> PartnerKey:
-    """Soft, one-way revoke; revoking a revoked key changes nothing (idempotent)."""
+def partner_key_revoke(
+    *, key: PartnerKey, revoked_by: str, event: str = "partner_key.revoked"
+) -> PartnerKey:
+    """Soft, one-way revoke, announced by a webhook `event` (`partner_key.leaked` when a scanner
+    found it); revoking a revoked key changes nothing (idempotent)."""
     if key.revoked_at is None:
-        key.revoked_at, key.revoked_by = timezone.now(), revoked_by
-        key.save(update_fields=["revoked_at", "revoked_by"])
+        with transaction.atomic():
+            key.revoked_at, key.revoked_by = timezone.now(), revoked_by
+            key.save(update_fields=["revoked_at", "revoked_by"])
+            key_event_record(key=key, type=event)
     return key
 
 
@@ -121,7 +127,7 @@ def partner_key_rotate(*, key: PartnerKey, grace_seconds: int, rotated_by: str) 
     """Issue a successor with the same partner, org, scopes and rate; retire the old key.
 
     The old key keeps working for `grace_seconds` (0 revokes it at once), so a deployment can roll
-    the new key out without downtime.
+    the new key out without downtime. `partner_key.rotated` carries the new key.
     """
     key = PartnerKey.objects.select_for_update().get(pk=key.pk)
     if key.revoked_at is not None:
@@ -144,4 +150,5 @@ def partner_key_rotate(*, key: PartnerKey, grace_seconds: int, rotated_by: str) 
         ends = timezone.now() + timedelta(seconds=grace_seconds)
         key.expires_at = min(key.expires_at, ends) if key.expires_at else ends
         key.save(update_fields=["expires_at"])
+    key_event_record(key=successor.key, type="partner_key.rotated")
     return successor

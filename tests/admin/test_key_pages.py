@@ -25,19 +25,28 @@ def test_the_changelist_and_change_page_never_show_the_plaintext_or_the_hash(adm
 
 def test_the_changelist_shows_status_partner_scopes_and_usage(admin_client, make_key, partner):
     now = timezone.now()
-    make_key(name="live", scopes=["orgs:list"], partner=partner)
+    make_key(name="live-key", scopes=["orgs:list"], partner=partner)
     make_key(name="old", expires_at=now - timedelta(days=1))
     gone, _ = make_key(name="gone")
     gone.revoked_at = now
     gone.save()
 
     page = admin_client.get(CHANGELIST_URL).content.decode()
-    for text in ["live", "old", "gone", "Acme (acme)", "orgs:list", "active", "expired", "revoked"]:
+    for text in [
+        "live-key",
+        "old",
+        "gone",
+        "Acme (acme)",
+        "orgs:list",
+        "active",
+        "expired",
+        "revoked",
+    ]:
         assert text in page
 
     revoked_only = admin_client.get(f"{CHANGELIST_URL}?status=revoked").content.decode()
     assert "gone" in revoked_only
-    assert "live" not in revoked_only
+    assert "live-key" not in revoked_only  # (the sidebar's "Deliveries" contains "live")
 
 
 def test_deactivating_the_partner_shows_its_keys_as_partner_inactive(

@@ -17,6 +17,7 @@ from django_tasks_db.management.commands.db_worker import Command as DBWorkerCom
 from django_tasks_db.management.commands.db_worker import valid_interval
 
 from orgs.sweep import sweep
+from webhooks.sweep import sweep as sweep_webhooks
 
 logger = logging.getLogger("orgs.worker")
 
@@ -26,6 +27,7 @@ def sweep_once() -> str:
     close_old_connections()
     try:
         report = sweep()
+        sweep_webhooks()
     except Exception:
         logger.exception("Org sweep failed")
         return "sweep failed"
