@@ -1,4 +1,5 @@
-"""Writes the one audit event of a /cp/ call from its context, its credential and the response.
+"""Writes the one audit event of a /cp/ call from its context, its credential and the response,
+and (`record_event`) the events beside it about single objects the call changed.
 
 Audit imports no domain app: who called comes from the call's credential (`core.credentials`),
 what was done from the notes views left on the call context.

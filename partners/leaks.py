@@ -74,6 +74,8 @@ def partner_keys_report_leaks(*, reports: list[LeakReport]) -> tuple[list[Label]
     ours = _our_keys(report.token for report in reports)
     pending = dict(ours)
     done = Revocations()
+    if ours:
+        _limit_lock_wait()
     for report, token_hash in zip(reports, hashes, strict=True):
         key = pending.pop(token_hash, None)  # a key reported twice in one batch is handled once
         if key is not None:
@@ -89,7 +91,10 @@ def partner_keys_revoke_public(*, credentials: list[str]) -> Revocations:
     """Anyone's report: revoke those of `credentials` that are our keys; what was sent stays
     unknown to the caller (the view answers the same whatever this did)."""
     done = Revocations()
-    for key in _our_keys(credentials).values():
+    ours = _our_keys(credentials)
+    if ours:
+        _limit_lock_wait()
+    for key in ours.values():
         _revoke(key, done, revoked_by=REVOKED_BY_PUBLIC_REPORT, record=_record_public_revoke)
     return done
 
@@ -109,7 +114,6 @@ def _revoke(
     """Revoke one key and record it, in a savepoint of its own; a revoked key is left as it is."""
     try:
         with transaction.atomic():
-            _limit_lock_wait()
             locked = PartnerKey.objects.select_for_update().filter(pk=key.pk).first()
             if locked is None or locked.revoked_at is not None:
                 return
@@ -123,7 +127,8 @@ def _revoke(
 
 
 def _limit_lock_wait() -> None:
-    """PostgreSQL's lock_timeout for the rest of this savepoint (SQLite locks the whole file)."""
+    """PostgreSQL's lock_timeout for the rest of the call's transaction (SQLite locks the whole
+    file, so it has no row lock to wait for)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
