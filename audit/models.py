@@ -37,6 +37,9 @@ class AuditEvent(models.Model):
         ADMIN_USER = "admin_user"
         SYSTEM = "system"
         ANONYMOUS = "anonymous"
+        # Reporters of leaked keys: GitHub's secret scanning (signed), anyone (public revocation).
+        GITHUB = "github", "GitHub secret scanning"
+        PUBLIC_REPORT = "public_report"
 
     id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, default=new_event_id)
     occurred_at = models.DateTimeField(default=timezone.now)

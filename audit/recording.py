@@ -1,4 +1,5 @@
-"""Writes the one audit event of a /cp/ call from its context, its credential and the response.
+"""Writes the one audit event of a /cp/ call from its context, its credential and the response,
+and (`record_event`) the events beside it about single objects the call changed.
 
 Audit imports no domain app: who called comes from the call's credential (`core.credentials`),
 what was done from the notes views left on the call context.
@@ -15,8 +16,8 @@ from django.urls import Resolver404, resolve
 
 from audit.models import AuditEvent
 from core.clientip import client_ip
-from core.context import call_context
-from core.credentials import credential_of
+from core.context import call_context, current_request
+from core.credentials import ANONYMOUS, credential_of
 from core.errors import PLAIN_ERRORS
 from core.tokens import TOKEN_LIKE
 
@@ -67,7 +68,10 @@ def actor_fields(request: HttpRequest) -> dict[str, Any]:
     if not on_api and isinstance(user, get_user_model()) and user.is_authenticated:
         return {"actor_type": AuditEvent.ActorType.ADMIN_USER, "admin_user": user.get_username()}
     credential = credential_of(request)
-    fields: dict[str, Any] = {"actor_type": credential.actor_type}
+    actor_type = credential.actor_type
+    if actor_type == ANONYMOUS and call_context(request).actor_type:
+        actor_type = call_context(request).actor_type  # a verified signer, a public reporter
+    fields: dict[str, Any] = {"actor_type": actor_type}
     if credential.key_hint:
         fields["key_hint"] = credential.key_hint
     if credential.key_id:
@@ -124,6 +128,41 @@ def record_call(request: HttpRequest, response: HttpResponse) -> AuditEvent:
         details=safe_details(details),
         **actor,
     )
+    event.save(force_insert=True)
+    return event
+
+
+def record_event(
+    *,
+    action: str,
+    actor_type: str,
+    target_type: str,
+    target_id: str,
+    partner_id: str = "",
+    key_id: str = "",
+    key_hint: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An event beside the call's own, about one object the call changed (a key a leak report
+    revoked), so that object's partner finds it in its trail. It carries the current request's id,
+    method, path and client; it has no status (the call's own event has it)."""
+    request = current_request()
+    event = AuditEvent(
+        actor_type=actor_type,
+        action=action[:64],
+        target_type=target_type[:32],
+        target_id=target_id[:40],
+        partner_id=partner_id,
+        key_id=key_id,
+        key_hint=key_hint,
+        details=safe_details(details or {}),
+    )
+    if request is not None:
+        event.request_id = call_context(request).request_id
+        event.method = request.method or ""
+        event.path = safe_text(request.path)
+        event.ip = client_ip(request)
+        event.user_agent = safe_text(request.META.get("HTTP_USER_AGENT", ""))
     event.save(force_insert=True)
     return event
 

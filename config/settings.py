@@ -176,6 +176,20 @@ ADMIN_LOGIN_USERNAME_RATE = env.str("ADMIN_LOGIN_USERNAME_RATE", default="5/m")
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Every rate above is checked at startup (`core.checks`, run by migrate and check).
 
+# --- Leaked keys ---------------------------------------------------------------------------------
+
+# GitHub's secret scanning public keys (POST /cp/secret-scanning/reports): an https URL
+# (https://api.github.com/meta/public_keys/secret_scanning) or a file in that format.
+# Empty: the endpoint is off (404).
+CP_SECRET_SCANNING_PUBLIC_KEYS = env.str("CP_SECRET_SCANNING_PUBLIC_KEYS", default="")
+# How long keys fetched from a URL are kept in each process (a file is read on every report).
+CP_SECRET_SCANNING_KEYS_CACHE_SECONDS = env.int(
+    "CP_SECRET_SCANNING_KEYS_CACHE_SECONDS", default=3600
+)
+# Per client IP: GitHub's reports, and public revocations (POST /cp/credentials/revoke).
+CP_SECRET_SCANNING_RATE = env.str("CP_SECRET_SCANNING_RATE", default="600/m")
+CP_PUBLIC_REVOKE_RATE = env.str("CP_PUBLIC_REVOKE_RATE", default="10/m")
+
 # --- Orgs and the background worker ------------------------------------------------------------
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

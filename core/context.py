@@ -27,6 +27,8 @@ class CallContext:
 
     request_id: str
     credential: Credential | None = None  # the one credential check's answer, once made
+    # Who called when no credential names them: a verified signer (GitHub) or a public reporter.
+    actor_type: str = ""
     action: str = ""
     target_type: str = ""
     target_id: str = ""
@@ -42,11 +44,14 @@ class CallContext:
         target: Any = None,
         target_type: str | None = None,
         target_id: str | None = None,
+        actor_type: str | None = None,
         **details: Any,
     ) -> None:
-        """Note the action, target (a model instance, or type and id) and details of this call."""
+        """Note the action, target (a model instance, or type and id), actor and details."""
         if action:
             self.action = action
+        if actor_type:
+            self.actor_type = actor_type
         if target is not None:
             self.target_type = target._meta.model_name
             self.target_id = str(target.pk)

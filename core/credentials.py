@@ -50,6 +50,9 @@ class Principal(Protocol):
         ...
 
 
+# The challenge of every /cp/ 401 (the contract's `WWW-Authenticate`).
+CHALLENGE = 'Bearer realm="cp"'
+
 ANONYMOUS = "anonymous"
 PARTNER_KEY = "partner_key"
 MASTER_KEY = "master_key"

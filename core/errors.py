@@ -60,6 +60,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "malformed_json": 400,
     "invalid_idempotency_key": 400,
     "unauthenticated": 401,
+    "invalid_signature": 401,
     "forbidden": 403,
     "insufficient_scope": 403,
     "org_bound_key": 403,

@@ -12,6 +12,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from core.context import call_context
+from core.credentials import CHALLENGE
 from core.errors import STATUS_BY_CODE, DomainError, RateLimited, error_body
 
 logger = logging.getLogger("cp.errors")
@@ -76,7 +77,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, exceptions.APIException) and getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    status = STATUS_BY_CODE.get(error.code, 400)
+    if status == 401:  # also a 401 no authentication class raised (a bad GitHub signature)
+        headers.setdefault("WWW-Authenticate", CHALLENGE)
     if error.retry_after:
         headers["Retry-After"] = str(error.retry_after)
     body = error_body(error.code, error.message, request_id, error.fields)
-    return Response(body, status=STATUS_BY_CODE.get(error.code, 400), headers=headers)
+    return Response(body, status=status, headers=headers)

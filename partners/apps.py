@@ -5,4 +5,4 @@ class PartnersConfig(AppConfig):
     name = "partners"
 
     def ready(self) -> None:
-        from partners import schema  # noqa: F401  (registers the OpenAPI auth scheme)
+        from partners import checks, schema  # noqa: F401  (settings checks, OpenAPI auth scheme)

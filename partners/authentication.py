@@ -19,10 +19,10 @@ from rest_framework.request import Request
 
 from core import ratelimit, tokens
 from core.context import call_context
-from core.credentials import Credential, Principal, credential_of
+from core.credentials import CHALLENGE, Credential, Principal, credential_of
 from partners.models import MASTER_KEY, PartnerKey
 
-REALM = 'Bearer realm="cp"'
+REALM = CHALLENGE
 
 _REASONS = {
     "malformed": "The API key is malformed (bad prefix, length or checksum).",

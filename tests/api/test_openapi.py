@@ -19,6 +19,8 @@ def test_the_schema_lists_the_contract_endpoints_and_bearer_auth(anon):
         "/cp/orgs/{id}/workspaces",
         "/cp/orgs/{id}/billing",
         "/cp/admin/audit-events",
+        "/cp/secret-scanning/reports",
+        "/cp/credentials/revoke",
     ):
         assert path in schema["paths"], path
     assert schema["components"]["securitySchemes"]["partnerKey"]["scheme"] == "bearer"
