@@ -79,6 +79,36 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+# A reused connection is checked (one `SELECT 1`) before a request uses it, so a connection broken
+# while idle (database restarted, failed over) is replaced instead of failing the call.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+# --- Database timeouts (README "Outages"): an unreachable database costs a call seconds ---------
+# Seconds to open a connection (libpq's minimum is 2).
+DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=3)
+# The server cancels a statement that runs longer (milliseconds; 0 = no limit).
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=5000)
+# The server gives up waiting for a row or table lock after this long (milliseconds; 0 = no limit).
+DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=3000)
+# The client's own bound on any one wait for an answer: a stalled server enforces nothing, so past
+# the statement timeout and a second more the connection is closed (core.database). None: no bound.
+DB_ANSWER_TIMEOUT = DB_STATEMENT_TIMEOUT_MS / 1000 + 1 if DB_STATEMENT_TIMEOUT_MS else None
+# Retry-After of a 503 answered because the database (or another dependency) is unavailable.
+CP_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("CP_UNAVAILABLE_RETRY_AFTER_SECONDS", default=5)
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    for option, value in {
+        "connect_timeout": DB_CONNECT_TIMEOUT,
+        "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} "
+        f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+        # A peer that vanished (host down, network cut) is found on an idle connection in ~25 s.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }.items():
+        DATABASES["default"]["OPTIONS"].setdefault(option, value)  # DATABASE_URL's ?params win
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web process and the worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -92,9 +122,11 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            # A stopped or stalled Redis costs a call at most this long, once (the limits then
+            # fail open for the rest of the call; the admin login fails closed).
             "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_TIMEOUT_SECONDS", default=1),
+                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT_SECONDS", default=1),
             },
         }
     }
@@ -234,8 +266,12 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Tokens and keys become hints on every line (core.redaction; also on gunicorn's own logs).
+    "filters": {"redact": {"()": "core.redaction.RedactingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
