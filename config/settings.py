@@ -221,8 +221,14 @@ ORG_MAX_ATTEMPTS = env.int("ORG_MAX_ATTEMPTS", default=5)
 # Retry backoff: base * 2**(attempt-1) seconds, capped at the maximum.
 ORG_RETRY_BASE_SECONDS = env.float("ORG_RETRY_BASE_SECONDS", default=5)
 ORG_RETRY_MAX_SECONDS = env.float("ORG_RETRY_MAX_SECONDS", default=300)
-# How often each `manage.py worker` runs the recovery sweep (stuck and expired orgs).
+# How often each `manage.py worker` runs the recovery sweep (stuck and expired orgs, abandoned
+# task rows, expired idempotency records).
 ORG_SWEEP_INTERVAL_SECONDS = env.float("ORG_SWEEP_INTERVAL_SECONDS", default=15)
+# A task row still RUNNING this long after it started lost its worker: the sweep marks it FAILED.
+TASK_RUNNING_LEASE_SECONDS = env.float("TASK_RUNNING_LEASE_SECONDS", default=900)
+# While the database is unreachable the worker retries after base·2^(n-1) seconds, capped.
+WORKER_BACKOFF_BASE_SECONDS = env.float("WORKER_BACKOFF_BASE_SECONDS", default=1)
+WORKER_BACKOFF_MAX_SECONDS = env.float("WORKER_BACKOFF_MAX_SECONDS", default=30)
 # Retry-After on GET /cp/orgs/{id}/status while the org is provisioning or deleting.
 ORG_STATUS_RETRY_AFTER_SECONDS = env.int("ORG_STATUS_RETRY_AFTER_SECONDS", default=2)
 # Longest `ttl_seconds` accepted for an ephemeral org.

@@ -133,6 +133,23 @@ def settle(claimed: Claim, response: HttpResponse) -> None:
     record.save(update_fields=["status_code", "response_body", "response_headers"])
 
 
+def prune(*, older_than: timedelta = RETENTION, batch: int = 1000) -> int:
+    """Delete the records past their replay window, `batch` rows a statement; how many went.
+
+    Such a record replays nothing (a claim deletes its own expired one), it only takes space: the
+    worker's sweep calls this on every round.
+    """
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    while True:
+        expired = IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+        ids = list(expired.values_list("pk", flat=True)[:batch])
+        if ids:
+            deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
+        if len(ids) < batch:
+            return deleted
+
+
 def replay(record: IdempotencyRecord) -> HttpResponse:
     response = JsonResponse(record.response_body, status=record.status_code or 200, safe=False)
     for header, value in record.response_headers.items():
