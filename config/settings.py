@@ -200,7 +200,7 @@ CP_TRUSTED_PROXIES = env.list("CP_TRUSTED_PROXIES", default=[])
 PARTNER_PLAN_RATES = env.dict("PARTNER_PLAN_RATES", default={"enterprise": "3000/m"})
 # Failed authentications (malformed or unknown key) per client IP; past it, 429 before any query.
 CP_AUTH_FAILURE_RATE = env.str("CP_AUTH_FAILURE_RATE", default="30/m")
-# Django admin login attempts (POSTs) per client IP and per username.
+# Failed Django admin sign-ins per client IP and per username, a sliding window (core.admin_login).
 ADMIN_LOGIN_IP_RATE = env.str("ADMIN_LOGIN_IP_RATE", default="20/m")
 ADMIN_LOGIN_USERNAME_RATE = env.str("ADMIN_LOGIN_USERNAME_RATE", default="5/m")
 # django-ratelimit's switch: false turns every limit (and the rate-limit headers) off.

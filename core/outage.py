@@ -12,7 +12,7 @@ import time
 
 
 class Outage:
-    """Tracks whether `what` is down; `failed()` gives the next backoff delay (capped exponential)."""
+    """Whether `what` is down; `failed()` gives the next backoff delay (capped exponential)."""
 
     def __init__(self, what: str, logger: logging.Logger, *, base: float, cap: float) -> None:
         self.what, self.logger, self.base, self.cap = what, logger, base, cap
@@ -20,12 +20,8 @@ class Outage:
         self._failures = 0
         self._since = 0.0
 
-    @property
-    def ongoing(self) -> bool:
-        return self._failures > 0
-
     def failed(self, error: BaseException) -> float:
-        """Note a failed attempt (logged when it is the first); return seconds to wait before the next."""
+        """Note a failed attempt (logged if it is the first); seconds to wait before the next."""
         with self._lock:
             self._failures += 1
             if self._failures == 1:

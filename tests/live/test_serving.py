@@ -32,11 +32,16 @@ def log(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, log) -> Iterator[str]:
-    env = server_env("", WEB_READ_TIMEOUT=str(READ_TIMEOUT))
-    with fresh_database(tmp_path_factory.mktemp("db")) as database_url:
-        env["DATABASE_URL"] = database_url
-        with live_server(env, workers=4, worker=False, log=log) as base:
-            yield base
+    with (
+        fresh_database(tmp_path_factory.mktemp("db")) as database_url,
+        live_server(
+            server_env(database_url, WEB_READ_TIMEOUT=str(READ_TIMEOUT)),
+            workers=4,
+            worker=False,
+            log=log,
+        ) as base,
+    ):
+        yield base
 
 
 def _address(base: str) -> tuple[str, int]:

@@ -25,7 +25,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import services_required
+from tests.conftest import needs_postgres, needs_redis, services_required
 from tests.live.server import free_port, live_server, server_env
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -102,6 +102,7 @@ def _needs_binaries() -> None:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PrivatePostgres]:
+    needs_postgres()  # the PostgreSQL run of the suite is the one that breaks a cluster
     _needs_binaries()
     root = Path(tempfile.mkdtemp(prefix="cp-outage-pg-"))
     if os.geteuid() == 0:
@@ -130,9 +131,9 @@ class PrivateRedis:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        options = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
+            ["redis-server", "--port", str(self.port), *options],
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
@@ -160,6 +161,7 @@ class PrivateRedis:
 
 @pytest.fixture
 def redis_server() -> Iterator[PrivateRedis]:
+    needs_redis()  # likewise the Redis run
     _needs_binaries()
     server = PrivateRedis()
     try:

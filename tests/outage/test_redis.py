@@ -32,7 +32,7 @@ def private_cache(redis_server):
 def test_a_paused_redis_costs_a_call_one_timeout_then_limits_come_back(
     private_cache, make_key, partner, django_user_model
 ):
-    key, token = make_key(partner=partner, rate_limit="100/m")
+    _, token = make_key(partner=partner, rate_limit="100/m")
     client = CPClient(token)
     assert client.get(KEYS_URL).has_header("RateLimit")
     django_user_model.objects.create_superuser("ops", "ops@example.com", "right-password")

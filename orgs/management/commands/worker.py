@@ -28,6 +28,8 @@ from orgs.sweep import sweep
 
 logger = logging.getLogger("orgs.worker")
 
+# db_worker's options that its Worker takes as they are.
+_WORKER_OPTIONS = ("interval", "backend_name", "startup_delay", "max_tasks", "worker_id")
 # The task loop and the sweep thread share it: one ERROR when the database goes, one INFO back.
 OUTAGE = Outage(
     "Database",
@@ -95,7 +97,7 @@ class ResilientWorker(Worker):
 
 
 def _drop_connections() -> None:
-    """Forget the connections the outage broke (closing one may fail too: Django drops it anyway)."""
+    """Forget the connections the outage broke (if closing one fails, Django drops it anyway)."""
     for conn in connections.all(initialized_only=True):
         with contextlib.suppress(*database.UNAVAILABLE):
             conn.close()
@@ -154,6 +156,3 @@ class Command(DBWorkerCommand):
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
         self.stdout.write(f"Worker batch done (sweep: {swept}).")
-
-
-_WORKER_OPTIONS = ("interval", "backend_name", "startup_delay", "max_tasks", "worker_id")
