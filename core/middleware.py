@@ -208,7 +208,7 @@ class CPCallMiddleware:
                 transaction.set_rollback(True)
         except database.UNAVAILABLE:
             raise
-        except DatabaseError:  # failed at COMMIT (deferred constraint, serialization): a 500
+        except DatabaseError:  # failed at COMMIT (a deferred constraint): a 500
             logger.exception(
                 "Commit failed in %s %s (%s)",
                 request.method,

@@ -72,7 +72,7 @@ def test_a_stalled_database_answers_503_with_retry_after_within_seconds(
         _assert_unavailable(answer)
     # The first call on a thread waits for its health check (DB_ANSWER_TIMEOUT, 6 s), then for a
     # new connection (DB_CONNECT_TIMEOUT, 3 s); a thread with no connection waits only for that.
-    assert max(a.seconds for a in answers) < 10
+    assert max(a.seconds for a in answers) < 6 + 3 + 2
     _assert_recovers(web, token)
     _assert_audit_was_logged(web, answers)
 
