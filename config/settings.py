@@ -80,6 +80,36 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+# A reused connection is checked (one `SELECT 1`) before a request uses it, so a connection broken
+# while idle (database restarted, failed over) is replaced instead of failing the call.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+# --- Database timeouts (README "Outages"): an unreachable database costs a call seconds ---------
+# Seconds to open a connection (libpq's minimum is 2).
+DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=3)
+# The server cancels a statement that runs longer (milliseconds; 0 = no limit).
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=5000)
+# The server gives up waiting for a row or table lock after this long (milliseconds; 0 = no limit).
+DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=3000)
+# The client's own bound on any one wait for an answer: a stalled server enforces nothing, so past
+# the statement timeout and a second more the connection is closed (core.database). None: no bound.
+DB_ANSWER_TIMEOUT = DB_STATEMENT_TIMEOUT_MS / 1000 + 1 if DB_STATEMENT_TIMEOUT_MS else None
+# Retry-After of a 503 answered because the database (or another dependency) is unavailable.
+CP_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("CP_UNAVAILABLE_RETRY_AFTER_SECONDS", default=5)
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    for option, value in {
+        "connect_timeout": DB_CONNECT_TIMEOUT,
+        "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} "
+        f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+        # A peer that vanished (host down, network cut) is found on an idle connection in ~25 s.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }.items():
+        DATABASES["default"]["OPTIONS"].setdefault(option, value)  # DATABASE_URL's ?params win
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web process and the worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -93,9 +123,11 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            # A stopped or stalled Redis costs a call at most this long, once (the limits then
+            # fail open for the rest of the call; the admin login fails closed).
             "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_TIMEOUT_SECONDS", default=1),
+                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT_SECONDS", default=1),
             },
         }
     }
@@ -169,7 +201,7 @@ CP_TRUSTED_PROXIES = env.list("CP_TRUSTED_PROXIES", default=[])
 PARTNER_PLAN_RATES = env.dict("PARTNER_PLAN_RATES", default={"enterprise": "3000/m"})
 # Failed authentications (malformed or unknown key) per client IP; past it, 429 before any query.
 CP_AUTH_FAILURE_RATE = env.str("CP_AUTH_FAILURE_RATE", default="30/m")
-# Django admin login attempts (POSTs) per client IP and per username.
+# Failed Django admin sign-ins per client IP and per username, a sliding window (core.admin_login).
 ADMIN_LOGIN_IP_RATE = env.str("ADMIN_LOGIN_IP_RATE", default="20/m")
 ADMIN_LOGIN_USERNAME_RATE = env.str("ADMIN_LOGIN_USERNAME_RATE", default="5/m")
 # django-ratelimit's switch: false turns every limit (and the rate-limit headers) off.
@@ -204,8 +236,14 @@ ORG_MAX_ATTEMPTS = env.int("ORG_MAX_ATTEMPTS", default=5)
 # Retry backoff: base * 2**(attempt-1) seconds, capped at the maximum.
 ORG_RETRY_BASE_SECONDS = env.float("ORG_RETRY_BASE_SECONDS", default=5)
 ORG_RETRY_MAX_SECONDS = env.float("ORG_RETRY_MAX_SECONDS", default=300)
-# How often each `manage.py worker` runs the recovery sweep (stuck and expired orgs).
+# How often each `manage.py worker` runs the recovery sweep (stuck and expired orgs, abandoned
+# task rows, expired idempotency records).
 ORG_SWEEP_INTERVAL_SECONDS = env.float("ORG_SWEEP_INTERVAL_SECONDS", default=15)
+# A task row still RUNNING this long after it started lost its worker: the sweep marks it FAILED.
+TASK_RUNNING_LEASE_SECONDS = env.float("TASK_RUNNING_LEASE_SECONDS", default=900)
+# While the database is unreachable the worker retries after base·2^(n-1) seconds, capped.
+WORKER_BACKOFF_BASE_SECONDS = env.float("WORKER_BACKOFF_BASE_SECONDS", default=1)
+WORKER_BACKOFF_MAX_SECONDS = env.float("WORKER_BACKOFF_MAX_SECONDS", default=30)
 # Retry-After on GET /cp/orgs/{id}/status while the org is provisioning or deleting.
 ORG_STATUS_RETRY_AFTER_SECONDS = env.int("ORG_STATUS_RETRY_AFTER_SECONDS", default=2)
 # Longest `ttl_seconds` accepted for an ephemeral org.
@@ -278,8 +316,12 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Tokens and keys become hints on every line (core.redaction; also on gunicorn's own logs).
+    "filters": {"redact": {"()": "core.redaction.RedactingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # httpx logs every webhook POST with its URL at INFO: keep receivers' URLs out of the logs.
     "loggers": {"django.request": {"level": "ERROR"}, "httpx": {"level": "WARNING"}},

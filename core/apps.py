@@ -8,4 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Control plane platform"
 
     def ready(self) -> None:
-        from core import checks  # noqa: F401  (registers the settings checks)
+        # Importing `checks` registers the settings checks.
+        from core import checks, database, redaction  # noqa: F401
+
+        redaction.install()  # no log record of this process holds a key or token
+        database.install()  # every PostgreSQL connection bounds how long it waits for an answer

@@ -36,6 +36,7 @@ class CallContext:
     details: dict[str, Any] = field(default_factory=dict)
     rate_limit: Usage | None = None
     rate_limit_unavailable: bool = False
+    database_unavailable: bool = False  # the call failed for want of the database (logged once)
 
     def annotate(
         self,

@@ -78,22 +78,33 @@ STATUS_BY_CODE: dict[str, int] = {
     "webhook_endpoint_limit": 409,
     "webhook_endpoint_disabled": 409,
     "no_webhook_endpoint": 409,
+    "request_timeout": 408,
     "payload_too_large": 413,
+    "uri_too_long": 414,
     "unsupported_media_type": 415,
+    "expectation_failed": 417,
     "idempotency_key_reused": 422,
     "rate_limited": 429,
+    "header_fields_too_large": 431,
     "internal_error": 500,
+    "not_implemented": 501,
     "service_unavailable": 503,
 }
 
-# Django's own answers under /cp/ (no view chose a code): status → (code, message).
+# The answers no view chose a code for, Django's and gunicorn's own (core.server): status → (code,
+# message).
 PLAIN_ERRORS: dict[int, tuple[str, str]] = {
     400: ("bad_request", "The request could not be understood."),
     403: ("forbidden", "This request is not allowed."),
     404: ("not_found", "No such endpoint or resource."),
     405: ("method_not_allowed", "This method is not allowed on this endpoint."),
+    408: ("request_timeout", "The request did not arrive in time."),
     413: ("payload_too_large", "The request body is larger than this API accepts."),
+    414: ("uri_too_long", "The request line is longer than this API accepts."),
+    417: ("expectation_failed", "The Expect header cannot be met."),
+    431: ("header_fields_too_large", "The request headers are larger than this API accepts."),
     500: ("internal_error", "Something went wrong on our side."),
+    501: ("not_implemented", "The server does not support what this request needs."),
 }
 
 

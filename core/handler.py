@@ -11,6 +11,7 @@ from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from core import database
 from core.context import call_context
 from core.credentials import CHALLENGE
 from core.errors import STATUS_BY_CODE, DomainError, RateLimited, error_body
@@ -69,7 +70,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """Every error from a DRF view as the envelope; unknown exceptions logged and answered 500."""
     request = context["request"]
     request_id = call_context(request).request_id
-    error = as_domain_error(exc)
+    if isinstance(exc, database.UNAVAILABLE):
+        error: DomainError | None = database.unavailable(request, exc)
+    else:
+        error = as_domain_error(exc)
     if error is None:
         logger.exception("Unhandled error in %s %s (%s)", request.method, request.path, request_id)
         body = error_body("internal_error", "Something went wrong on our side.", request_id)

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from core.credentials import Principal
 from core.errors import DomainError
-from core.models import IdempotencyRecord
+from core.models import PATH_MAX_LENGTH, IdempotencyRecord
+from core.redaction import redact
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 255
@@ -34,7 +35,7 @@ _NOT_RUN = {401, 403, 413, 429}
 
 class InvalidIdempotencyKey(DomainError):
     code = "invalid_idempotency_key"
-    message = "Idempotency-Key must be 1 to 255 characters."
+    message = "Idempotency-Key must be 1 to 255 printable characters."
 
 
 class IdempotencyKeyInUse(DomainError):
@@ -61,6 +62,14 @@ def caller_of(principal: Principal) -> str:
     return principal.actor_label
 
 
+def stored_path(path: str) -> str:
+    """The path as a record keeps it, for people reading it: tokens as hints, cut to the column.
+
+    Matching never reads it: the fingerprint covers the whole path.
+    """
+    return redact(path)[:PATH_MAX_LENGTH]
+
+
 def fingerprint_of(method: str, path: str, body: object) -> str:
     """Method, path and the body's JSON meaning (key order and spacing do not matter)."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
@@ -78,7 +87,7 @@ def fingerprint(request: HttpRequest) -> str:
 def claim(request: HttpRequest, principal: Principal) -> Claim | IdempotencyRecord:
     """Claim the key for this call, or return the finished record to replay. Raises on conflict."""
     idem_key = request.META[HEADER].strip()
-    if not idem_key or len(idem_key) > MAX_KEY_LENGTH:
+    if not idem_key or len(idem_key) > MAX_KEY_LENGTH or not idem_key.isprintable():
         raise InvalidIdempotencyKey()
     caller, print_ = caller_of(principal), fingerprint(request)
     now = timezone.now()
@@ -96,7 +105,7 @@ def claim(request: HttpRequest, principal: Principal) -> Claim | IdempotencyReco
                 caller=caller,
                 key=idem_key,
                 method=request.method or "",
-                path=request.path,
+                path=stored_path(request.path),
                 fingerprint=print_,
             )
         return Claim(record)
@@ -122,6 +131,23 @@ def settle(claimed: Claim, response: HttpResponse) -> None:
     record.response_body = _without_secrets(_body_of(response))
     record.response_headers = {h: response[h] for h in ("Location",) if response.has_header(h)}
     record.save(update_fields=["status_code", "response_body", "response_headers"])
+
+
+def prune(*, older_than: timedelta = RETENTION, batch: int = 1000) -> int:
+    """Delete the records past their replay window, `batch` rows a statement; how many went.
+
+    Such a record replays nothing (a claim deletes its own expired one), it only takes space: the
+    worker's sweep calls this on every round.
+    """
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    while True:
+        expired = IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+        ids = list(expired.values_list("pk", flat=True)[:batch])
+        if ids:
+            deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
+        if len(ids) < batch:
+            return deleted
 
 
 def replay(record: IdempotencyRecord) -> HttpResponse:

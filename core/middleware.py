@@ -6,24 +6,28 @@ so the platform calls the audit app without importing it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from functools import cache
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
-from core import idempotency
+from core import database, idempotency
+from core.clientip import client_ip
 from core.context import bound, call_context
 from core.credentials import credential_of
 from core.errors import DomainError, domain_error_response, plain_error_response
 from core.ids import new_id
 from core.models import IdempotencyRecord
+from core.redaction import redact
 
 logger = logging.getLogger("cp.errors")
+unrecorded = logging.getLogger("cp.audit")
 
 CP_PREFIX = "/cp/"
 
@@ -38,6 +42,39 @@ def _recorder() -> Recorder:
 def record_call(request: HttpRequest, response: HttpResponse) -> None:
     """Write the call's audit event in whatever transaction is open."""
     _recorder()(request, response)
+
+
+def record_or_log(request: HttpRequest, response: HttpResponse) -> None:
+    """Write the call's audit event on its own; if the database cannot take it, log it instead.
+
+    A call answered while the database is unreachable must not lose its trace: the event goes to
+    the `cp.audit` log (ERROR) with what the platform knows of it.
+    """
+    if not call_context(request).database_unavailable or database.connection_survived():
+        try:
+            with transaction.atomic():
+                record_call(request, response)
+            return
+        except database.UNAVAILABLE as exc:
+            database.unavailable(request, exc)
+    _log_unrecorded(request, response)
+
+
+def _log_unrecorded(request: HttpRequest, response: HttpResponse) -> None:
+    context = call_context(request)
+    credential = context.credential
+    event = {
+        "request_id": context.request_id,
+        "method": (request.method or "")[:10],
+        "path": redact(request.path),
+        "status": response.status_code,
+        "action": context.action,
+        "key_id": credential.key_id if credential else "",
+        "key_hint": credential.key_hint if credential else "",
+        "ip": client_ip(request),
+        "user_agent": redact(request.META.get("HTTP_USER_AGENT", ""))[:300],
+    }
+    unrecorded.error("Audit event not written (database unavailable): %s", json.dumps(event))
 
 
 def is_cp_request(request: HttpRequest) -> bool:
@@ -68,11 +105,12 @@ class CPJsonErrorsMiddleware:
             return self.get_response(request)
         refused = self._refuse_unreadable(request)
         if refused:
-            record_call(request, refused)  # refused before CPCallMiddleware: audit it here
+            record_or_log(request, refused)  # refused before CPCallMiddleware: audit it here
             return refused
         response = self.get_response(request)
         if response.status_code >= 400 and not _is_json(response):
-            return self._as_envelope(request, response)
+            response = self._as_envelope(request, response)
+        _allow_without_options(response)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -90,7 +128,18 @@ class CPJsonErrorsMiddleware:
         return plain_error_response(request, 500)
 
     def _refuse_unreadable(self, request: HttpRequest) -> HttpResponse | None:
-        """Bodies over the limit (413), and NUL bytes in the URL, which no database column holds."""
+        """A Host we do not serve, NUL bytes in the URL (no column holds one), too large a body.
+
+        The Host check is Django's own (`get_host`, which CommonMiddleware would make later, past
+        the audit): here the refusal is audited, and the bad Host is used nowhere.
+        """
+        try:
+            request.get_host()
+        except DisallowedHost:
+            context = call_context(request)
+            context.annotate(reason="disallowed_host")
+            logger.warning("Refused %s: its Host is not in ALLOWED_HOSTS", context.request_id)
+            return plain_error_response(request, 400)
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             return plain_error_response(request, 400)
         try:
@@ -112,6 +161,13 @@ def _is_json(response: HttpResponse) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
 
+def _allow_without_options(response: HttpResponse) -> None:
+    """DRF lists OPTIONS in every `Allow`, but /cp/ answers OPTIONS 405 (no introspection)."""
+    if response.has_header("Allow"):
+        methods = [m.strip() for m in response["Allow"].split(",")]
+        response["Allow"] = ", ".join(m for m in methods if m and m != "OPTIONS")
+
+
 class CPCallMiddleware:
     """One /cp/ call, one transaction: the change, its audit event and its idempotent response.
 
@@ -125,6 +181,14 @@ class CPCallMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_cp_request(request):
             return self.get_response(request)
+        try:
+            return self._call(request)
+        except database.UNAVAILABLE as exc:  # anywhere in the call: its transaction rolled back
+            response = domain_error_response(request, database.unavailable(request, exc))
+            record_or_log(request, response)
+            return response
+
+    def _call(self, request: HttpRequest) -> HttpResponse:
         claimed: idempotency.Claim | None = None
         principal = credential_of(request).principal if idempotency.wanted(request) else None
         if principal is not None:  # a caller that cannot authenticate gets its 401, no replay
@@ -142,7 +206,9 @@ class CPCallMiddleware:
                 if response.status_code < 400:
                     return self._finish(request, response, claimed)
                 transaction.set_rollback(True)
-        except DatabaseError:  # failed at COMMIT (deferred constraint, serialization): a 500
+        except database.UNAVAILABLE:
+            raise
+        except DatabaseError:  # failed at COMMIT (a deferred constraint): a 500
             logger.exception(
                 "Commit failed in %s %s (%s)",
                 request.method,
@@ -150,6 +216,9 @@ class CPCallMiddleware:
                 call_context(request).request_id,
             )
             response = plain_error_response(request, 500)
+        if call_context(request).database_unavailable and not database.connection_survived():
+            record_or_log(request, response)  # the view's 503: no connection left to settle with
+            return response
         with transaction.atomic():
             return self._finish(request, response, claimed)
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+# Longer paths are stored cut short (their idempotency fingerprint still covers the whole path).
+PATH_MAX_LENGTH = 300
+
 
 class IdempotencyRecord(models.Model):
     """One `Idempotency-Key` of one caller: claimed before the call runs, then its response.
@@ -16,7 +19,7 @@ class IdempotencyRecord(models.Model):
     caller = models.CharField(max_length=64)
     key = models.CharField(max_length=255)
     method = models.CharField(max_length=10)
-    path = models.CharField(max_length=300)
+    path = models.CharField(max_length=PATH_MAX_LENGTH)
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)

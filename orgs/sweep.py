@@ -2,6 +2,7 @@
 
 Each `manage.py worker` runs it every ORG_SWEEP_INTERVAL_SECONDS. Several may run at once: every
 re-queue is a conditional UPDATE on the lease it saw, so only one sweeper re-queues a given org.
+It also fails task rows whose worker died, and prunes expired idempotency records.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from core import idempotency
 from orgs import lifecycle
 from orgs.models import Org
 from orgs.services import org_deprovision
-from orgs.tasks import queue
+from orgs.tasks import fail_abandoned_tasks, queue
 
 logger = logging.getLogger("orgs.worker")
 
@@ -28,9 +30,15 @@ class SweepReport:
     requeued: int = 0
     failed: int = 0
     expired: int = 0
+    tasks_failed: int = 0
+    idempotency_pruned: int = 0
 
     def __str__(self) -> str:
-        return f"re-queued {self.requeued}, failed {self.failed}, expired {self.expired}"
+        return (
+            f"re-queued {self.requeued}, failed {self.failed}, expired {self.expired}, "
+            f"abandoned tasks failed {self.tasks_failed}, "
+            f"idempotency records pruned {self.idempotency_pruned}"
+        )
 
 
 def sweep() -> SweepReport:
@@ -47,6 +55,8 @@ def sweep() -> SweepReport:
         org_deprovision(org=org)
         report.expired += 1
         logger.info("Org %s expired (ttl): deprovisioning", org.pk)
+    report.tasks_failed = fail_abandoned_tasks(now=now)
+    report.idempotency_pruned = idempotency.prune()
     return report
 
 

@@ -2,16 +2,18 @@
 
 Defined with `django_tasks.task` so they move to `django.tasks` unchanged on Django 6.
 django-tasks-db neither retries nor recovers a task whose worker died: the org row does
-(see `orgs.lifecycle`).
+(see `orgs.lifecycle`), and the sweep closes the dead task's row (`fail_abandoned_tasks`).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from orgs import lifecycle
 from orgs.models import Org
@@ -68,6 +70,30 @@ def run_attempt(*, org_id: str, status: str, attempt: int) -> str:
                 queue(org, run_after=retry_at)
         return "retrying" if retry_at else "gave_up"
     return "done" if lifecycle.finish(org) else "lost"
+
+
+class TaskAbandoned(Exception):
+    """The worker running the task stopped (killed, lost its database) before finishing it."""
+
+
+def fail_abandoned_tasks(*, now: datetime) -> int:
+    """Fail the task rows still RUNNING past TASK_RUNNING_LEASE_SECONDS; how many.
+
+    django-tasks-db records when a task started and on which worker, but keeps no heartbeat: the
+    row of a task whose worker was killed says RUNNING for ever. The lease is longer than any task
+    runs. Nothing is run again by this: an org's own lease re-queues its work.
+    """
+    started_before = now - timedelta(seconds=settings.TASK_RUNNING_LEASE_SECONDS)
+    return (
+        DBTaskResult.objects.running()
+        .filter(started_at__lt=started_before)
+        .update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            exception_class_path=f"{__name__}.{TaskAbandoned.__qualname__}",
+            traceback=f"{TaskAbandoned.__doc__}\n",
+        )
+    )
 
 
 def _describe(exc: Exception, step: object) -> str:

@@ -1,6 +1,7 @@
 """A real deployment for tests: migrate a fresh database, then gunicorn (N workers) and the worker.
 
-The database is the suite's backend family (a temporary SQLite file, or a fresh PostgreSQL database
+gunicorn runs the committed `gunicorn.conf.py`, so every live test runs the production shape. The
+database is the suite's backend family (a temporary SQLite file, or a fresh PostgreSQL database
 beside DATABASE_URL's), but never pytest's own test database, so the servers see what they commit.
 """
 
@@ -71,7 +72,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def _wait_healthy(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -86,7 +87,7 @@ def _wait_healthy(base: str, process: subprocess.Popen, timeout: float = 60) -> 
     raise RuntimeError("server did not become healthy in time")
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
         try:
@@ -96,40 +97,56 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-@contextlib.contextmanager
-def live_server(env: dict[str, str], workers: int = 4, worker: bool = True) -> Iterator[str]:
-    """Migrate, start gunicorn with `workers` processes and the task worker; yield the base URL."""
-    python = sys.executable
+def migrate(env: dict[str, str]) -> None:
     subprocess.run(
-        [python, "manage.py", "migrate", "--no-input", "-v", "0"],
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
         cwd=ROOT,
         env=env,
         check=True,
         timeout=300,
     )
+
+
+def start_gunicorn(
+    env: dict[str, str], port: int, workers: int = 4, log: Path | None = None
+) -> subprocess.Popen:
+    """gunicorn with the committed config on 127.0.0.1:`port`; its logs to `log` when given."""
+    output = open(log, "ab") if log else None  # noqa: SIM115  (the child holds it open)
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            "gunicorn.conf.py",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "info" if log else "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=output,
+    )
+
+
+@contextlib.contextmanager
+def live_server(
+    env: dict[str, str], workers: int = 4, worker: bool = True, log: Path | None = None
+) -> Iterator[str]:
+    """Migrate, start gunicorn with `workers` processes and the task worker; yield the base URL."""
+    migrate(env)
     port = free_port()
-    processes = [
-        subprocess.Popen(
-            [
-                str(Path(python).parent / "gunicorn"),
-                "config.wsgi",
-                "-w",
-                str(workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-    ]
+    processes = [start_gunicorn(env, port, workers, log)]
     if worker:
-        processes.append(subprocess.Popen([python, "manage.py", "worker"], cwd=ROOT, env=env))
+        processes.append(
+            subprocess.Popen([sys.executable, "manage.py", "worker"], cwd=ROOT, env=env)
+        )
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_healthy(base, processes[0])
+        wait_healthy(base, processes[0])
         yield base
     finally:
         for process in processes:
-            _stop(process)
+            stop(process)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.db import connection, connections
+from django_tasks_db.models import DBTaskResult
 
 from orgs.models import Org, Subscription, Workspace
 from orgs.provisioning import start_subscription
@@ -158,8 +159,13 @@ def test_a_worker_killed_mid_step_loses_no_org_and_provisions_it_once(partner, m
         assert (org.status, org.attempts) == ("provisioning", 1)
         assert not Subscription.objects.filter(org_id=org_id).exists()
 
-        rescuer = _start_worker(ORG_LEASE_SECONDS="2", ORG_SWEEP_INTERVAL_SECONDS="0.5")
+        (killed_task,) = DBTaskResult.objects.filter(status="RUNNING")
+        rescuer = _start_worker(
+            ORG_LEASE_SECONDS="2", ORG_SWEEP_INTERVAL_SECONDS="0.5", TASK_RUNNING_LEASE_SECONDS="2"
+        )
         _wait_for(lambda: Org.objects.get(pk=org_id).status != "provisioning")
+        # The killed worker's task row does not stay RUNNING for ever.
+        _wait_for(lambda: DBTaskResult.objects.get(pk=killed_task.pk).status == "FAILED")
     finally:
         for proc in (doomed, rescuer):
             if proc is not None and proc.poll() is None:

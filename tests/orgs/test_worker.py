@@ -8,6 +8,8 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from core import idempotency
+from core.models import IdempotencyRecord
 from orgs.models import Org, Subscription, Workspace
 from orgs.provisioning import create_default_workspace
 from orgs.tasks import provision_org
@@ -162,3 +164,37 @@ def test_a_deprovisioning_that_keeps_failing_is_parked_with_its_error(
     )
     # Billing stopped at the DELETE, whatever the worker's troubles.
     assert Subscription.objects.get(org=org).status == "canceled"
+
+
+def test_a_task_row_whose_worker_died_is_failed_by_the_sweep_after_its_lease(
+    client, worker, settings
+):
+    settings.TASK_RUNNING_LEASE_SECONDS = 60
+    create(client)
+    (task,) = DBTaskResult.objects.all()
+    task.claim("a-worker-that-was-killed")  # what db_worker commits before running the task
+    fresh = DBTaskResult.objects.get(pk=task.pk)
+    assert "abandoned tasks failed 0" in worker()  # within its lease: left alone
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        started_at=timezone.now() - timedelta(seconds=61)
+    )
+
+    assert "abandoned tasks failed 1" in worker()
+    task.refresh_from_db()
+    assert (fresh.status, task.status) == ("RUNNING", "FAILED")
+    assert task.exception_class_path == "orgs.tasks.TaskAbandoned"
+    assert task.finished_at is not None and task.worker_ids == ["a-worker-that-was-killed"]
+
+
+def test_the_sweep_prunes_idempotency_records_past_their_replay_window(master, worker):
+    body = {"name": "k", "scopes": [], "org_id": None}
+    for n in range(3):
+        master.post("/cp/admin/partner-keys", body, headers={"Idempotency-Key": f"old-{n}"})
+    master.post("/cp/admin/partner-keys", body, headers={"Idempotency-Key": "recent"})
+    IdempotencyRecord.objects.exclude(key="recent").update(
+        created_at=timezone.now() - timedelta(hours=24, seconds=1)
+    )
+
+    assert "idempotency records pruned 3" in worker()
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
+    assert idempotency.prune(older_than=timedelta(0), batch=1) == 1

@@ -1,6 +1,9 @@
-"""The Django admin login is limited per client IP and per username, with a clear message."""
+"""The Django admin login is limited per client IP and per username (failed sign-ins, a sliding
+window), with a clear message."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from django.test import Client, override_settings
@@ -37,7 +40,7 @@ def test_after_too_many_attempts_for_a_username_the_page_says_so_and_refuses(sta
     assert MESSAGE in page
     assert 'class="errornote"' in page
     assert 'name="username"' in page  # still the login page, ready for a later attempt
-    assert 0 < int(refused["Retry-After"]) <= 60
+    assert 0 < int(refused["Retry-After"]) <= 120  # a sliding window: at most two periods
     assert "_auth_user_id" not in client.session
 
 
@@ -82,3 +85,48 @@ def test_admin_login_limits_do_not_spend_partner_key_budgets(staff, key_client):
     _login(Client(), "ops", "wrong")
 
     assert client.get("/cp/admin/partner-keys")["RateLimit"].startswith('"key";r=1;')
+
+
+WRONG = "Please enter the correct username and password"
+
+
+def _wait_until_window_offset(period: float, offset: float) -> None:
+    """Sleep until `offset` seconds into a window of the limits' epoch-aligned clock."""
+    time.sleep((offset - time.time() % period) % period)
+
+
+@override_settings(ADMIN_LOGIN_USERNAME_RATE="5/4s", ADMIN_LOGIN_IP_RATE="100/m")
+def test_wrong_passwords_bunched_across_a_window_boundary_are_still_limited(staff):
+    _wait_until_window_offset(4, 3.5)  # 4 just before a window boundary, 4 just after it
+    before = [_login(Client(), "ops", "wrong") for _ in range(4)]
+    _wait_until_window_offset(4, 0.1)
+    after = [_login(Client(), "ops", "wrong") for _ in range(4)]
+
+    checked = [r for r in before + after if r.status_code == 200 and WRONG in r.content.decode()]
+    refused = [r for r in before + after if r.status_code == 429]
+    assert (len(checked), len(refused)) == (5, 3)  # a fixed window checked all 8
+
+
+@override_settings(ADMIN_LOGIN_USERNAME_RATE="3/2s", ADMIN_LOGIN_IP_RATE="100/m")
+def test_refused_attempts_do_not_count_so_the_right_password_works_once_the_lock_runs_out(staff):
+    for _ in range(3):
+        assert _login(Client(), "ops", "wrong").status_code == 200
+    first = _login(Client(), "ops", "right-password")
+    assert first.status_code == 429
+    for _ in range(10):  # a guesser keeps knocking while the lock holds
+        assert _login(Client(), "ops", "wrong").status_code == 429
+
+    time.sleep(int(first["Retry-After"]))
+    client = Client()
+    signed_in = _login(client, "ops", "right-password")
+    assert signed_in.status_code == 302
+    assert client.session["_auth_user_id"] == str(staff.pk)
+
+
+@override_settings(ADMIN_LOGIN_USERNAME_RATE="3/m", ADMIN_LOGIN_IP_RATE="100/m")
+def test_a_successful_sign_in_does_not_count_against_the_limit(staff):
+    for _ in range(5):
+        assert _login(Client(), "ops", "right-password").status_code == 302
+    for _ in range(3):
+        assert _login(Client(), "ops", "wrong").status_code == 200
+    assert _login(Client(), "ops", "right-password").status_code == 429
