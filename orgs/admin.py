@@ -1,7 +1,8 @@
 """Read-mostly screens for orgs, workspaces and subscriptions: the API and the worker change them.
 
-Nothing here writes: an org's lifecycle runs through the API and the provisioning worker, and a
-workspace token's hash is never shown.
+The fields are read-only: an org's lifecycle runs through the API and the provisioning worker; an
+org's page adds only "retry provisioning" and "deprovision" (`orgs.admin_actions`). A workspace
+token's hash is never shown.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from orgs.admin_actions import OrgLifecycleActions
 from orgs.models import Org, Subscription, Workspace
 
 
@@ -45,8 +47,23 @@ class WorkspaceInline(admin.TabularInline):
         return False
 
 
+class SubscriptionInline(admin.StackedInline):
+    model = Subscription
+    fields = ["plan", "status", "current_period_start", "current_period_end", "canceled_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Org)
-class OrgAdmin(ReadOnlyAdmin):
+class OrgAdmin(OrgLifecycleActions, ReadOnlyAdmin):
+    change_form_template = "admin/orgs/org/change_form.html"
     list_display = ["slug", "name", "status", "plan", "partner", "external_id", "created_at"]
     list_filter = ["status", "partner", "plan"]
     list_select_related = ["partner"]
@@ -70,7 +87,7 @@ class OrgAdmin(ReadOnlyAdmin):
         "attempts",
         "lease_expires_at",
     ]
-    inlines = [WorkspaceInline]
+    inlines = [SubscriptionInline, WorkspaceInline]
 
 
 @admin.register(Workspace)

@@ -97,35 +97,30 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def live_server(env: dict[str, str], workers: int = 4, worker: bool = True) -> Iterator[str]:
-    """Migrate, start gunicorn with `workers` processes and the task worker; yield the base URL."""
+def live_server(
+    env: dict[str, str],
+    workers: int = 4,
+    worker: bool = True,
+    setup: list[list[str]] | None = None,
+    log: Path | None = None,
+) -> Iterator[str]:
+    """Migrate, run the `setup` manage.py commands, start gunicorn with `workers` processes and the
+    task worker; yield the base URL. With `log`, everything the servers print (gunicorn's access
+    log included) goes to that file, for tests that read it."""
     python = sys.executable
-    subprocess.run(
-        [python, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=300,
-    )
+    for command in [["migrate", "--no-input", "-v", "0"], *(setup or [])]:
+        subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=300)
     port = free_port()
-    processes = [
-        subprocess.Popen(
-            [
-                str(Path(python).parent / "gunicorn"),
-                "config.wsgi",
-                "-w",
-                str(workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-    ]
+    output = open(log, "ab") if log else None  # noqa: SIM115  (closed below, after the servers)
+    access_log = ["--access-logfile", "-"] if log else []
+    gunicorn = [str(Path(python).parent / "gunicorn"), "config.wsgi", "-w", str(workers)]
+    commands = [[*gunicorn, "-b", f"127.0.0.1:{port}", "--log-level", "warning", *access_log]]
     if worker:
-        processes.append(subprocess.Popen([python, "manage.py", "worker"], cwd=ROOT, env=env))
+        commands.append([python, "manage.py", "worker"])
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+        for command in commands
+    ]
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_healthy(base, processes[0])
@@ -133,3 +128,5 @@ def live_server(env: dict[str, str], workers: int = 4, worker: bool = True) -> I
     finally:
         for process in processes:
             _stop(process)
+        if output:
+            output.close()
