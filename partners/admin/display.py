@@ -28,10 +28,15 @@ def short_datetime(value: datetime | None, empty: str = "—") -> str:
     return timezone.localtime(value).strftime(SHORT_DATETIME) if value else empty
 
 
+def muted(text: str) -> SafeString:
+    """A quiet word for an empty cell: `never`, `none`."""
+    return format_html('<span class="cp-muted">{}</span>', text)
+
+
 def time_ago(value: datetime | None) -> SafeString:
     """`5 minutes ago` (the exact time in its tooltip), or `never`."""
     if value is None:
-        return format_html('<span class="cp-muted">never</span>')
+        return muted("never")
     ago = "just now" if timezone.now() - value < JUST_NOW else f"{timesince(value, depth=1)} ago"
     return format_html('<span title="{} UTC">{}</span>', short_datetime(value), ago)
 

@@ -188,11 +188,8 @@ class PartnerKeyViews(admin.ModelAdmin):
     ) -> TemplateResponse:
         """Lists the keys and, for each one that replaced a key still in its grace, that key."""
         predecessors = [
-            {"key": key.rotated_from, "until": short_datetime(key.rotated_from.expires_at)}
-            for key in keys
-            if key.rotated_from is not None
-            and key.rotated_from.state() == KeyState.IN_GRACE
-            and key.revoked_at is None
+            {"key": old, "until": short_datetime(old.expires_at)}
+            for old in _predecessors_in_grace(keys)
         ]
         context = self._context(
             request,
@@ -208,7 +205,7 @@ class PartnerKeyViews(admin.ModelAdmin):
     ) -> None:
         ids = {key.pk for key in keys}
         if with_predecessors:
-            ids |= {key.rotated_from_id for key in keys if key.rotated_from_id}
+            ids |= {old.pk for old in _predecessors_in_grace(keys)}
         with transaction.atomic():
             locked = PartnerKey.objects.select_for_update().in_bulk(sorted(ids))
             already = sum(1 for key in locked.values() if key.revoked_at is not None)
@@ -243,6 +240,12 @@ class PartnerKeyViews(admin.ModelAdmin):
         params.pop(IS_POPUP_VAR, None)
         url = reverse("admin:partners_partnerkey_changelist")
         return HttpResponseRedirect(f"{url}?{params.urlencode()}" if params else url)
+
+
+def _predecessors_in_grace(keys: list[PartnerKey]) -> list[PartnerKey]:
+    """The keys these replaced that still work (in their grace): "revoke both" ends them."""
+    olds = [key.rotated_from for key in keys if key.rotated_from is not None]
+    return [old for old in olds if old.state() == KeyState.IN_GRACE]
 
 
 def _wants_predecessors(request: HttpRequest) -> bool:

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from core import tokens
-from partners.admin.display import key_link, key_state_badge, short_datetime, time_ago
+from partners.admin.display import key_link, key_state_badge, muted, short_datetime, time_ago
 from partners.admin.filters import KeyStateFilter, ScopeFilter
 from partners.admin.key_views import PartnerKeyViews
 from partners.forms import PartnerKeyChangeForm
@@ -147,7 +147,7 @@ class PartnerKeyAdmin(PartnerKeyViews):
     @admin.display(description="scopes")
     def scope_chips(self, key: PartnerKey) -> SafeString:
         if not key.scopes:
-            return format_html('<span class="cp-muted">none</span>')
+            return muted("none")
         return format_html_join(" ", '<span class="cp-chip">{}</span>', ((s,) for s in key.scopes))
 
     @admin.display(description="scopes")
@@ -165,7 +165,7 @@ class PartnerKeyAdmin(PartnerKeyViews):
     @admin.display(description="expires", ordering="expires_at")
     def expires(self, key: PartnerKey) -> SafeString:
         if key.expires_at is None:
-            return format_html('<span class="cp-muted">never</span>')
+            return muted("never")
         return format_html("{}", short_datetime(key.expires_at))
 
     @admin.display(description="created", ordering="id")
@@ -188,14 +188,14 @@ class PartnerKeyAdmin(PartnerKeyViews):
         new = PartnerKey.objects.with_successor().select_related("partner").get(pk=new_id)
         if key.state() == KeyState.IN_GRACE:
             ending = (
-                f"this key keeps working until {short_datetime(key.expires_at)} UTC, then stops"
+                f"This key keeps working until {short_datetime(key.expires_at)} UTC, then stops"
             )
         elif key.revoked_at is not None:
-            ending = f"this key was revoked {short_datetime(key.revoked_at)} UTC"
+            ending = f"This key was revoked {short_datetime(key.revoked_at)} UTC"
         else:
-            ending = f"this key's grace ended {short_datetime(key.expires_at)} UTC"
+            ending = f"This key's grace ended {short_datetime(key.expires_at)} UTC"
         return format_html(
-            "{} {} on {} UTC: {}.",
+            "{} {}, issued {} UTC. {}.",
             key_link(new),
             key_state_badge(new),
             short_datetime(new.created_at),

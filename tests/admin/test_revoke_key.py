@@ -130,3 +130,16 @@ def test_the_bulk_action_offers_the_predecessors_in_grace_too(admin_client, make
 
     assert PartnerKey.objects.filter(revoked_at__isnull=True).count() == 0
     assert as_key(old_plain).get("/cp/admin/partner-keys").status_code == 401
+
+
+def test_revoke_both_leaves_a_predecessor_whose_grace_is_over_as_it_was(admin_client, make_key):
+    old, _, new, _ = rotated_pair(make_key)
+    PartnerKey.objects.filter(pk=old.pk).update(expires_at=timezone.now())
+    url = key_page_link(admin_client, new.pk, "Revoke")
+    assert "Revoke both" not in admin_client.get(url).content.decode()
+
+    response = admin_client.post(url, {"predecessors": "revoke"}, follow=True)
+
+    assert "Revoked 1 key(s)" in response.content.decode()
+    old.refresh_from_db()
+    assert old.revoked_at is None  # expired stays expired: the trail says what happened

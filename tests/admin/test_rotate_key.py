@@ -67,10 +67,10 @@ def test_after_rotation_both_pages_show_the_lineage_and_their_states(admin_clien
     old_page = admin_client.get(change_url(old.pk)).content.decode()
     new_page = admin_client.get(change_url(new.pk)).content.decode()
 
-    assert "in grace after rotation" in old_page
+    assert 'class="cp-badge cp-badge-in_grace"' in old_page
     assert "Rotated to:" in old_page and change_url(new.pk) in old_page
     deadline = timezone.localtime(old.expires_at).strftime("%Y-%m-%d %H:%M")
-    assert f"this key keeps working until {deadline} UTC, then stops" in old_page
+    assert f"This key keeps working until {deadline} UTC, then stops." in old_page
     assert not has_link(old_page, "Rotate")  # rotated once: rotate its successor instead
     assert has_link(old_page, "Revoke")
     assert "Rotated from:" in new_page and change_url(old.pk) in new_page

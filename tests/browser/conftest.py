@@ -73,7 +73,7 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("browser")
     log = tmp / "server.log"
@@ -89,7 +89,7 @@ def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
             yield Server(base, log)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium_path: Path) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -117,7 +117,7 @@ class Shots:
         return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def signed_in(browser: Any, server: Server) -> dict:
     """Sign in once through the login form, as a person does; later pages reuse the session."""
     context = browser.new_context(viewport=VIEWPORT, base_url=server.base)
