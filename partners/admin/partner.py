@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
+from core.errors import DomainError
 from partners import services
 from partners.admin.display import key_state_badge, short_datetime
 from partners.models import Partner, PartnerKey
@@ -114,6 +115,21 @@ class PartnerAdmin(admin.ModelAdmin):
         ]
         context = {"rows": rows, "total": orgs.count(), "all_url": all_url}
         return mark_safe(render_to_string("admin/partners/partner/_orgs.html", context))  # noqa: S308
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        """A service's refusal (a slug taken by a concurrent create) is a message, not a 500;
+        Django's own transaction around the form has rolled everything back by then."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def response_add(
         self, request: HttpRequest, obj: Partner, post_url_continue: Any = None

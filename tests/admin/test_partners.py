@@ -152,3 +152,19 @@ def test_the_partner_page_lists_its_keys_with_their_state_and_its_orgs(
     assert link(page, "All 1 org of this partner") == (
         f"/admin/orgs/org/?partner__id__exact={partner.pk}"
     )
+
+
+def test_a_slug_taken_by_a_concurrent_create_is_a_message_not_an_error(admin_client, monkeypatch):
+    def taken_meanwhile(**kwargs: object) -> None:  # the unique index decided the race
+        raise services.PartnerSlugTaken()
+
+    monkeypatch.setattr(services, "partner_create", taken_meanwhile)
+    response = admin_client.post(
+        "/admin/partners/partner/add/",
+        {"name": "Initech", "slug": "initech", "plan": "partner"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert services.PartnerSlugTaken.message in response.content.decode()
+    assert not Partner.objects.filter(slug="initech").exists()
