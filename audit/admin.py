@@ -25,7 +25,8 @@ class InputFilter(admin.SimpleListFilter):
     def has_output(self) -> bool:
         return True
 
-    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+    # Our template reads other keys than Django's filter choices have.
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:  # type: ignore[override]
         hidden = [
             (name, value)
             for name, values in changelist.params.items()

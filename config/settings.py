@@ -25,7 +25,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.ControlPlaneAdminConfig",  # django.contrib.admin, as the console's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "audit.history.FieldHistoryMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.CPJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,12 +143,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# ISO-style dates everywhere in the admin (2026-12-01 09:02 UTC), as the API writes them.
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# The admin's CSS and scripts are served by the web process itself (WhiteNoise), straight from the
+# apps' static folders: no collectstatic step, no separate file server to forget. STATIC_ROOT is
+# only for a deployment that wants `collectstatic` copies (a CDN, another file server).
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
 # Request bodies over this size are refused with 413 before they are parsed.
 CP_MAX_BODY_BYTES = env.int("CP_MAX_BODY_BYTES", default=64 * 1024)

@@ -72,6 +72,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "external_id_taken": 409,
     "key_revoked": 409,
     "key_already_rotated": 409,
+    "key_expired": 409,
     "org_not_ready": 409,
     "org_not_failed": 409,
     "idempotency_key_in_use": 409,

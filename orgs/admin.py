@@ -1,7 +1,8 @@
 """Read-mostly screens for orgs, workspaces and subscriptions: the API and the worker change them.
 
-Nothing here writes: an org's lifecycle runs through the API and the provisioning worker, and a
-workspace token's hash is never shown.
+The fields are read-only: an org's lifecycle runs through the API and the provisioning worker; an
+org's page adds only "retry provisioning" and "deprovision" (`orgs.admin_actions`). A workspace
+token's hash is never shown.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from orgs.admin_actions import OrgLifecycleActions
 from orgs.models import Org, Subscription, Workspace
 
 
@@ -33,8 +35,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class WorkspaceInline(admin.TabularInline):
     model = Workspace
-    fields = ["id", "name", "token_hint", "is_default", "created_at"]
-    readonly_fields = fields
+    readonly_fields = (
+        "id",
+        "name",
+        "token_hint",
+        "is_default",
+        "created_at",
+    )
+    fields = readonly_fields
     extra = 0
     can_delete = False
     show_change_link = True
@@ -65,8 +73,31 @@ class SeatsFilter(admin.SimpleListFilter):
         return queryset if high is None else queryset.filter(seats__lte=high)
 
 
+class SubscriptionInline(admin.StackedInline):
+    model = Subscription
+    readonly_fields = (
+        "plan",
+        "seats",
+        "status",
+        "started_at",
+        "current_period_start",
+        "current_period_end",
+        "canceled_at",
+    )
+    fields = readonly_fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Org)
-class OrgAdmin(ReadOnlyAdmin):
+class OrgAdmin(OrgLifecycleActions, ReadOnlyAdmin):
+    change_form_template = "admin/orgs/org/change_form.html"
     list_display = [
         "slug",
         "name",
@@ -107,7 +138,7 @@ class OrgAdmin(ReadOnlyAdmin):
         "attempts",
         "lease_expires_at",
     ]
-    inlines = [WorkspaceInline]
+    inlines = [SubscriptionInline, WorkspaceInline]
 
 
 @admin.register(Workspace)

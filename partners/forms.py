@@ -54,6 +54,12 @@ def validate_with(
     return None
 
 
+NO_SCOPES = (
+    "A key with no scopes can only list its partner's keys and rotate or revoke itself: it cannot "
+    "create or read orgs. Tick the scopes it needs, or confirm below that this is what you want."
+)
+
+
 class PartnerKeyIssueForm(forms.Form):
     once = forms.CharField(widget=forms.HiddenInput)
     name = forms.CharField(
@@ -69,6 +75,11 @@ class PartnerKeyIssueForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="Fixed once issued: to change them, issue a new key and revoke this one.",
+    )
+    no_scopes = forms.BooleanField(
+        label="Issue it with no scopes",
+        required=False,
+        help_text="Only for a key that must do nothing but list its partner's keys.",
     )
     org_id = forms.CharField(
         label="Org binding",
@@ -90,10 +101,16 @@ class PartnerKeyIssueForm(forms.Form):
         ].help_text = (
             f"COUNT/PERIOD, e.g. 600/m. Empty: the default ({settings.PARTNER_KEY_DEFAULT_RATE})."
         )
+        # The confirmation appears only once a form came back without scopes.
+        if not self.is_bound or self.data.get("scopes"):
+            del self.fields["no_scopes"]
         self.validated: dict | None = None
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if "scopes" not in self.errors and not data.get("scopes") and not data.get("no_scopes"):
+            self.add_error("scopes", NO_SCOPES)
         if self.errors:
             return data
         expires_at = data.get("expires_at")
@@ -121,8 +138,9 @@ class PartnerKeyRotateForm(forms.Form):
         "0 revokes it at once.",
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not self.errors:
             payload = {"grace_seconds": data["grace_seconds"]}
             self.validated = validate_with(self, RotateSerializer, payload)

@@ -32,6 +32,8 @@ SCOPES: dict[str, str] = {
 }
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# A key whose expiry is this close shows as `expiring` (and gets the `partner_key.expiring` event).
+EXPIRING_WITHIN = timedelta(days=7)
 
 # How a partner slug looks, wherever one is entered (API, admin, commands).
 PARTNER_SLUG_VALIDATORS: list[Callable[[Any], None]] = [
@@ -93,7 +95,30 @@ class Partner(models.Model):
         return self.pk
 
 
+class KeyState(models.TextChoices):
+    """What the account team reads on a key: its `status`, refined for keys that still work."""
+
+    ACTIVE = "active", "active"
+    EXPIRING = "expiring", "expiring within 7 days"
+    IN_GRACE = "in_grace", "in grace after rotation"
+    REVOKED = "revoked", "revoked"
+    EXPIRED = "expired", "expired"
+    PARTNER_INACTIVE = "partner_inactive", "partner inactive"
+
+
+# States in which a key may still be rotated or revoked (the admin offers the buttons only there).
+ROTATABLE_STATES = frozenset({KeyState.ACTIVE, KeyState.EXPIRING})
+REVOCABLE_STATES = frozenset(
+    {KeyState.ACTIVE, KeyState.EXPIRING, KeyState.IN_GRACE, KeyState.PARTNER_INACTIVE}
+)
+
+
 class PartnerKeyQuerySet(models.QuerySet["PartnerKey"]):
+    def with_successor(self) -> PartnerKeyQuerySet:
+        """Annotate `successor_pk` (the key this was rotated to): `state()` then needs no query."""
+        successors = self.model._default_manager.filter(rotated_from=models.OuterRef("pk"))
+        return self.annotate(successor_pk=models.Subquery(successors.values("pk")[:1]))
+
     def usable(self, now: datetime | None = None) -> PartnerKeyQuerySet:
         """Keys that authenticate right now: not revoked, not expired, partner active."""
         now = now or timezone.now()
@@ -154,6 +179,7 @@ class PartnerKey(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        permissions = [("revoke_partnerkey", "Can revoke partner keys")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint})"
@@ -190,6 +216,26 @@ class PartnerKey(models.Model):
         if self.partner is not None and not self.partner.active:
             return "partner_inactive"
         return None
+
+    @property
+    def successor_id(self) -> str | None:
+        """The id of the key this one was rotated to (a key is rotated at most once), or None."""
+        if "successor_pk" in self.__dict__:  # annotated by `with_successor()`
+            return self.__dict__["successor_pk"]
+        return self.successors.values_list("pk", flat=True).first()
+
+    def state(self, now: datetime | None = None) -> KeyState:
+        """The one display state (admin badge and filter): `status`, plus `in_grace` (rotated,
+        still working until its grace deadline, `expires_at`) and `expiring` (within 7 days)."""
+        now = now or timezone.now()
+        reason = self.unusable_reason(now)
+        if reason is not None:
+            return KeyState(reason)
+        if self.successor_id is not None:
+            return KeyState.IN_GRACE
+        if self.expires_at is not None and self.expires_at <= now + EXPIRING_WITHIN:
+            return KeyState.EXPIRING
+        return KeyState.ACTIVE
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

@@ -25,6 +25,13 @@ class KeyRevoked(DomainError):
     message = "This key is revoked and cannot be rotated."
 
 
+class KeyExpired(DomainError):
+    """Its successor would inherit the expiry and be dead on arrival: issue a new key instead."""
+
+    code = "key_expired"
+    message = "This key has expired and cannot be rotated; issue a new key instead."
+
+
 class KeyAlreadyRotated(DomainError):
     """A second successor would inherit the grace deadline as its own expiry: refuse instead."""
 
@@ -132,6 +139,8 @@ def partner_key_rotate(*, key: PartnerKey, grace_seconds: int, rotated_by: str) 
     key = PartnerKey.objects.select_for_update().get(pk=key.pk)
     if key.revoked_at is not None:
         raise KeyRevoked()
+    if key.expires_at is not None and key.expires_at <= timezone.now():
+        raise KeyExpired()
     if key.successors.exists():
         raise KeyAlreadyRotated()
     successor = partner_key_issue(

@@ -94,8 +94,15 @@ class WebhookEndpointAdmin(ReadOnly, admin.ModelAdmin):
 
 class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
-    fields = ["number", "started_at", "duration_ms", "status_code", "error", "next_attempt_at"]
-    readonly_fields = fields
+    readonly_fields = (
+        "number",
+        "started_at",
+        "duration_ms",
+        "status_code",
+        "error",
+        "next_attempt_at",
+    )
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

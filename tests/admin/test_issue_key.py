@@ -114,3 +114,24 @@ def test_an_org_of_another_partner_cannot_be_bound(admin_client, other_partner, 
 
     assert f"No org &#x27;{ready_org.pk}&#x27; to bind to." in response.content.decode()
     assert PartnerKey.objects.count() == 0
+
+
+def test_a_key_without_scopes_needs_a_confirmation(admin_client):
+    refused = issue(admin_client, scopes=None)
+
+    page = refused.content.decode()
+    assert "A key with no scopes can only list its partner" in page
+    assert 'name="no_scopes"' in page
+    assert PartnerKey.objects.count() == 0
+
+    confirmed = issue(admin_client, scopes=None, no_scopes="on")
+
+    assert len(set(keys_in(confirmed.content.decode()))) == 1
+    assert "This key has <strong>no scopes</strong>" in confirmed.content.decode()
+    assert PartnerKey.objects.get().scopes == []
+
+
+def test_the_confirmation_is_not_offered_while_scopes_are_ticked(admin_client):
+    assert 'name="no_scopes"' not in admin_client.get(ADD_URL).content.decode()
+    response = issue(admin_client, rate_limit="lots")  # another error, scopes ticked
+    assert 'name="no_scopes"' not in response.content.decode()

@@ -23,7 +23,7 @@ def test_the_changelist_and_change_page_never_show_the_plaintext_or_the_hash(adm
         assert keys_in(page) == []
 
 
-def test_the_changelist_shows_status_partner_scopes_and_usage(admin_client, make_key, partner):
+def test_the_changelist_shows_state_partner_scopes_and_usage(admin_client, make_key, partner):
     now = timezone.now()
     make_key(name="live-key", scopes=["orgs:list"], partner=partner)
     make_key(name="old", expires_at=now - timedelta(days=1))
@@ -32,19 +32,12 @@ def test_the_changelist_shows_status_partner_scopes_and_usage(admin_client, make
     gone.save()
 
     page = admin_client.get(CHANGELIST_URL).content.decode()
-    for text in [
-        "live-key",
-        "old",
-        "gone",
-        "Acme (acme)",
-        "orgs:list",
-        "active",
-        "expired",
-        "revoked",
-    ]:
+    for text in ["live-key", "old", "gone", ">acme<", "orgs:list"]:
         assert text in page
+    for state in ["active", "expired", "revoked"]:
+        assert f'class="cp-badge cp-badge-{state}"' in page
 
-    revoked_only = admin_client.get(f"{CHANGELIST_URL}?status=revoked").content.decode()
+    revoked_only = admin_client.get(f"{CHANGELIST_URL}?state=revoked").content.decode()
     assert "gone" in revoked_only
     assert "live-key" not in revoked_only  # (the sidebar's "Deliveries" contains "live")
 
@@ -56,10 +49,10 @@ def test_deactivating_the_partner_shows_its_keys_as_partner_inactive(
     partner.active = False
     partner.save()
 
-    page = admin_client.get(f"{CHANGELIST_URL}?status=partner_inactive").content.decode()
+    page = admin_client.get(f"{CHANGELIST_URL}?state=partner_inactive").content.decode()
 
     assert "acme-ci" in page
-    assert "partner_inactive" in page
+    assert "partner inactive</span>" in page
 
 
 def test_keys_cannot_be_deleted_from_the_admin(admin_client, make_key):
@@ -108,7 +101,7 @@ def test_a_revoked_key_is_view_only(admin_client, make_key):
 
     page = admin_client.get(change_url(key.pk)).content.decode()
     assert 'name="name"' not in page
-    assert "/rotate/" not in page
+    assert "/rotate/" not in page and "/revoke/" not in page
     response = admin_client.post(change_url(key.pk), {"name": "renamed", "rate_limit": ""})
     assert response.status_code == 403
     key.refresh_from_db()

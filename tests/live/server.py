@@ -17,6 +17,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 
@@ -97,21 +98,18 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def migrate(env: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=300,
-    )
+def migrate(env: dict[str, str], setup: list[list[str]] | None = None) -> None:
+    """`migrate`, then the `setup` manage.py commands (e.g. `bootstrap_admin`)."""
+    for command in [["migrate", "--no-input", "-v", "0"], *(setup or [])]:
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=300
+        )
 
 
 def start_gunicorn(
-    env: dict[str, str], port: int, workers: int = 4, log: Path | None = None
+    env: dict[str, str], port: int, workers: int = 4, output: IO[bytes] | None = None
 ) -> subprocess.Popen:
-    """gunicorn with the committed config on 127.0.0.1:`port`; its logs to `log` when given."""
-    output = open(log, "ab") if log else None  # noqa: SIM115  (the child holds it open)
+    """gunicorn with the committed config on 127.0.0.1:`port`; its logs to `output` when given."""
     return subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -122,7 +120,7 @@ def start_gunicorn(
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
-            "info" if log else "warning",
+            "info" if output else "warning",
         ],
         cwd=ROOT,
         env=env,
@@ -133,15 +131,28 @@ def start_gunicorn(
 
 @contextlib.contextmanager
 def live_server(
-    env: dict[str, str], workers: int = 4, worker: bool = True, log: Path | None = None
+    env: dict[str, str],
+    workers: int = 4,
+    worker: bool = True,
+    setup: list[list[str]] | None = None,
+    log: Path | None = None,
 ) -> Iterator[str]:
-    """Migrate, start gunicorn with `workers` processes and the task worker; yield the base URL."""
-    migrate(env)
+    """Migrate, run the `setup` manage.py commands, start gunicorn with `workers` processes and the
+    task worker; yield the base URL. With `log`, everything the servers print (gunicorn's access
+    log included) goes to that file, for tests that read it."""
+    migrate(env, setup)
     port = free_port()
-    processes = [start_gunicorn(env, port, workers, log)]
+    output = open(log, "ab") if log else None  # noqa: SIM115  (closed below, after the servers)
+    processes = [start_gunicorn(env, port, workers, output)]
     if worker:
         processes.append(
-            subprocess.Popen([sys.executable, "manage.py", "worker"], cwd=ROOT, env=env)
+            subprocess.Popen(
+                [sys.executable, "manage.py", "worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=output,
+            )
         )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -150,3 +161,5 @@ def live_server(
     finally:
         for process in processes:
             stop(process)
+        if output:
+            output.close()

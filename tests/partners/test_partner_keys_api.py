@@ -212,6 +212,17 @@ def test_a_revoked_key_cannot_be_rotated(master, make_key):
     assert PartnerKey.objects.count() == 1
 
 
+def test_an_expired_key_cannot_be_rotated_into_a_dead_successor(master, make_key):
+    key, _ = make_key()
+    PartnerKey.objects.filter(pk=key.pk).update(expires_at=timezone.now())
+
+    response = master.post(f"/cp/admin/partner-keys/{key.id}/rotate", {})
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "key_expired"
+    assert PartnerKey.objects.count() == 1
+
+
 @pytest.mark.parametrize("grace", [-1, "10", 1.5, None])
 def test_a_bad_grace_is_400(master, make_key, grace):
     key, _ = make_key()
