@@ -170,7 +170,7 @@ def main() -> None:
             statements = check_targets(targets)
             version = connection.cursor().connection.info.server_version
             print(
-                f"{args.workers} gunicorn sync workers + 1 worker, "
+                f"{args.workers} gunicorn workers (gunicorn.conf.py) + 1 worker, "
                 f"PostgreSQL {version // 10000}.{version % 10000},"
                 f" Redis {args.redis_url}, {os.cpu_count()} cores ({platform.machine()}); "
                 f"{fixture.seeded.orgs} orgs ({fixture.orgs} the bench partner's); "

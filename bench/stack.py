@@ -1,9 +1,9 @@
 """The bench's deployment: a fresh PostgreSQL database, its environment, gunicorn and the worker.
 
-The servers run the way the Procfile runs them (gunicorn `config.wsgi` with `WEB_CONCURRENCY` sync
-workers and its access log, `manage.py worker` beside it), on production settings
-(`DEBUG=false`, a `SECRET_KEY`, no SSL redirect behind the loopback), with `bench.settings` so the
-bench's own targets and the peer's app are there too.
+The servers run the way the Procfile runs them (gunicorn with the committed `gunicorn.conf.py`:
+`WEB_CONCURRENCY` buffering gthread workers and the access log; `manage.py worker` beside it), on
+production settings (`DEBUG=false`, a `SECRET_KEY`, no SSL redirect behind the loopback), with
+`bench.settings` so the bench's own targets and the peer's app are there too.
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ import contextlib
 import importlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
+
+from tests.live.processes import free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -124,40 +123,10 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "wrk"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{base}/healthz", timeout=2) as response,
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not become healthy in time")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @contextlib.contextmanager
 def servers(env: dict[str, str], *, workers: int, log_dir: Path) -> Iterator[str]:
-    """gunicorn (`workers` sync workers, as the Procfile) and `manage.py worker`; yields the URL."""
+    """gunicorn (the committed gunicorn.conf.py, as the Procfile, with `workers` processes) and
+    `manage.py worker`; yields the URL."""
     port = free_port()
     bin_dir = Path(PYTHON).parent
     web_log = (log_dir / "gunicorn.log").open("w")
@@ -165,7 +134,8 @@ def servers(env: dict[str, str], *, workers: int, log_dir: Path) -> Iterator[str
     web = subprocess.Popen(
         [
             str(bin_dir / "gunicorn"),
-            "config.wsgi",
+            "--config",
+            "gunicorn.conf.py",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -185,7 +155,7 @@ def servers(env: dict[str, str], *, workers: int, log_dir: Path) -> Iterator[str
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_healthy(base, web)
+        wait_healthy(base, web)
         yield base
     except BaseException:
         for log in (web_log, worker_log):
@@ -194,7 +164,7 @@ def servers(env: dict[str, str], *, workers: int, log_dir: Path) -> Iterator[str
             print(f"--- last lines of {Path(log.name).name} ---", *tail, sep="\n", file=sys.stderr)
         raise
     finally:
-        _stop(web)
-        _stop(worker)
+        stop(web)
+        stop(worker)
         web_log.close()
         worker_log.close()

@@ -13,27 +13,19 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.admin_readonly import ReadOnly, ReadOnlyInline
 from orgs.admin_actions import OrgLifecycleActions
 from orgs.models import Org, Subscription, Workspace
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     """View-only: every field shown read-only, no add, change or delete."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [*self.get_fields(request, obj)]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class WorkspaceInline(admin.TabularInline):
+class WorkspaceInline(ReadOnlyInline, admin.TabularInline):
     model = Workspace
     readonly_fields = (
         "id",
@@ -43,15 +35,7 @@ class WorkspaceInline(admin.TabularInline):
         "created_at",
     )
     fields = readonly_fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class SeatsFilter(admin.SimpleListFilter):
@@ -73,7 +57,7 @@ class SeatsFilter(admin.SimpleListFilter):
         return queryset if high is None else queryset.filter(seats__lte=high)
 
 
-class SubscriptionInline(admin.StackedInline):
+class SubscriptionInline(ReadOnlyInline, admin.StackedInline):
     model = Subscription
     readonly_fields = (
         "plan",
@@ -85,14 +69,6 @@ class SubscriptionInline(admin.StackedInline):
         "canceled_at",
     )
     fields = readonly_fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Org)

@@ -6,8 +6,6 @@ same event (same `webhook-id`) to the same endpoint, sent by the worker.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
@@ -16,24 +14,12 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from core.admin_readonly import ReadOnly, ReadOnlyInline
 from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 from webhooks.outbox import deliveries_create
 from webhooks.selectors import endpoints_receiving
 
 RECENT = 20
-
-
-class ReadOnly:
-    """No add, change or delete: the API and the worker write these."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _deliveries_table(deliveries: QuerySet[Delivery]) -> str:
@@ -92,7 +78,7 @@ class WebhookEndpointAdmin(ReadOnly, admin.ModelAdmin):
         return _deliveries_table(endpoint.deliveries.select_related("event").order_by("-id"))
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyInline, admin.TabularInline):
     model = DeliveryAttempt
     readonly_fields = (
         "number",
@@ -103,14 +89,6 @@ class DeliveryAttemptInline(admin.TabularInline):
         "next_attempt_at",
     )
     fields = readonly_fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Delivery)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
+from core.admin_readonly import ReadOnlyInline
 from core.errors import DomainError
 from partners import services
 from partners.admin.display import key_state_badge, short_datetime
@@ -26,7 +27,7 @@ from partners.models import Partner, PartnerKey, PartnerKeyQuerySet
 ORGS_SHOWN = 10
 
 
-class PartnerKeyInline(admin.TabularInline):
+class PartnerKeyInline(ReadOnlyInline, admin.TabularInline):
     """The partner's keys, read-only: keys are issued, rotated and revoked on their own pages."""
 
     model = PartnerKey
@@ -40,19 +41,11 @@ class PartnerKeyInline(admin.TabularInline):
         "expires",
     )
     fields = readonly_fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = "keys"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PartnerKey]:
         return cast(PartnerKeyQuerySet, super().get_queryset(request)).with_successor()
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="scopes")
     def scope_list(self, key: PartnerKey) -> str:
