@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "audit.history.FieldHistoryMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.throttling.RateLimitHeadersMiddleware",
     "core.middleware.CPJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,7 +54,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.throttling.RateLimitHeadersMiddleware",
     "core.middleware.CPCallMiddleware",
 ]
 
@@ -123,7 +123,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CP_MAX_BODY_BYTES
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.CPBearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsMasterKey"],
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.PrincipalRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.CPJSONParser"],
     # No OPTIONS introspection: it would answer before the scope check. The schema is /openapi.json.
     "DEFAULT_METADATA_CLASS": None,
@@ -213,6 +212,10 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "orgs.workspace", "mask_fields": ["token_hash"], "mask_callable": _AUDIT_MASK},
     {"model": "orgs.subscription"},
 )
+# A read call (GET, HEAD) on PostgreSQL commits its audit event without waiting for the disk
+# (`synchronous_commit = off`, see core.durability): a database crash can lose the read events of
+# its last fraction of a second, never a change's. false: every event waits for the disk.
+CP_AUDIT_ASYNC_COMMIT_READS = env.bool("CP_AUDIT_ASYNC_COMMIT_READS", default=True)
 # Audit events older than this many days are deleted by `prune_audit` (its default --older-than).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 # Rows per batch for `export_audit` (one keyset page) and `prune_audit` (one DELETE).

@@ -16,7 +16,7 @@ from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
-from core import idempotency
+from core import durability, idempotency, throttling
 from core.context import bound, call_context
 from core.credentials import credential_of
 from core.errors import DomainError, domain_error_response, plain_error_response
@@ -129,6 +129,9 @@ class CPCallMiddleware:
         principal = credential_of(request).principal if idempotency.wanted(request) else None
         if principal is not None:  # a caller that cannot authenticate gets its 401, no replay
             try:
+                refusal = throttling.charge(request)  # replays and conflicts count too
+                if refusal is not None:
+                    raise refusal
                 outcome = idempotency.claim(request, principal)
             except DomainError as exc:
                 return self._finish(request, domain_error_response(request, exc))
@@ -157,6 +160,7 @@ class CPCallMiddleware:
     def _finish(
         request: HttpRequest, response: HttpResponse, claimed: idempotency.Claim | None = None
     ) -> HttpResponse:
+        durability.relax_for_reads(request)
         record_call(request, response)
         if claimed is not None:
             idempotency.settle(claimed, response)

@@ -16,7 +16,7 @@ from partners.models import PartnerKey
 
 
 def org_visible(*, principal: Principal) -> QuerySet[Org]:
-    orgs = Org.objects.select_related("partner")
+    orgs = Org.objects.all()
     if principal.is_master:
         return orgs
     if principal.org_id is not None:
@@ -30,8 +30,8 @@ def org_visible(*, principal: Principal) -> QuerySet[Org]:
 
 
 def org_list(*, principal: Principal, statuses: Sequence[str] | None = None) -> QuerySet[Org]:
-    """Visible orgs, newest first; deleted ones only when asked for by status."""
-    orgs = org_visible(principal=principal)
+    """Visible orgs (with their partner), newest first; deleted ones only when asked for."""
+    orgs = org_visible(principal=principal).select_related("partner")
     if statuses:
         return orgs.filter(status__in=statuses)
     return orgs.exclude(status=Org.Status.DELETED)

@@ -37,6 +37,17 @@ def needs_redis() -> None:
         pytest.skip("needs Redis: set REDIS_URL")
 
 
+# On PostgreSQL a read call (GET, HEAD) commits its audit event without waiting for the disk
+# (CP_AUDIT_ASYNC_COMMIT_READS): one statement, just before the event's insert.
+ASYNC_COMMIT_SQL = "SET LOCAL synchronous_commit = off"
+
+
+def async_commit_statements() -> list[str]:
+    """What a read call runs before its audit event: the SET LOCAL on PostgreSQL, else nothing."""
+    postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    return [ASYNC_COMMIT_SQL] if postgres and settings.CP_AUDIT_ASYNC_COMMIT_READS else []
+
+
 class CPClient:
     """Django's test client, speaking JSON with a bearer token."""
 
