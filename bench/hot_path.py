@@ -62,7 +62,7 @@ from core import tokens as keys  # noqa: E402
 from orgs import services as org_services  # noqa: E402
 from orgs.models import Org  # noqa: E402
 from partners import services  # noqa: E402
-from partners.models import PartnerKey  # noqa: E402
+from partners.models import Partner, PartnerKey  # noqa: E402
 
 # BEGIN/COMMIT/SAVEPOINT frame the statements; they are not statements of the call itself.
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
@@ -174,9 +174,13 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     cache.clear()
-    issued = services.partner_key_issue(name="bench", scopes=["orgs:list", "orgs:create"])
+    stamp = int(time.time() * 1000)
+    partner = Partner.objects.create(name="Bench", slug=f"bench-{stamp}")
+    issued = services.partner_key_issue(
+        name="bench", scopes=["orgs:list", "orgs:create"], partner=partner
+    )
     token, key = issued.plaintext, issued.key
-    slug = f"bench-{int(time.time() * 1000)}"
+    slug = f"bench-{stamp}"
     org = org_services.org_create(principal=key, name="Bench", slug=slug, plan="standard")
     status_path = f"/cp/orgs/{org.pk}/status"
     forged = token[:-1] + ("A" if token[-1] != "A" else "B")

@@ -165,7 +165,8 @@ CP_TRUSTED_PROXIES = env.list("CP_TRUSTED_PROXIES", default=[])
 # A partner key's default rate by its partner's plan (PARTNER_PLAN_RATES=enterprise=3000/m,...);
 # a key's own rate_limit wins; PARTNER_KEY_DEFAULT_RATE covers other plans and partner-less keys.
 PARTNER_PLAN_RATES = env.dict("PARTNER_PLAN_RATES", default={"enterprise": "3000/m"})
-# Failed authentications (malformed or unknown key) per client IP; past it, 429 before any query.
+# Calls whose credential fails (none, malformed, unknown, revoked, expired) per client IP; past it,
+# 429 instead of 401. Only failed calls count and are refused: a valid key is served from anywhere.
 CP_AUTH_FAILURE_RATE = env.str("CP_AUTH_FAILURE_RATE", default="30/m")
 # Django admin login attempts (POSTs) per client IP and per username.
 ADMIN_LOGIN_IP_RATE = env.str("ADMIN_LOGIN_IP_RATE", default="20/m")

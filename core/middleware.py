@@ -160,8 +160,8 @@ class CPCallMiddleware:
     def _finish(
         request: HttpRequest, response: HttpResponse, claimed: idempotency.Claim | None = None
     ) -> HttpResponse:
-        durability.relax_for_reads(request)
-        record_call(request, response)
+        with durability.commit_of(request):
+            record_call(request, response)
         if claimed is not None:
             idempotency.settle(claimed, response)
         return response

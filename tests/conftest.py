@@ -38,14 +38,18 @@ def needs_redis() -> None:
 
 
 # On PostgreSQL a read call (GET, HEAD) commits its audit event without waiting for the disk
-# (CP_AUDIT_ASYNC_COMMIT_READS): one statement, just before the event's insert.
-ASYNC_COMMIT_SQL = "SET LOCAL synchronous_commit = off"
+# (CP_AUDIT_ASYNC_COMMIT_READS): the event's INSERT carries the SET LOCAL, in the same round trip.
+ASYNC_COMMIT_PREFIX = "SET LOCAL synchronous_commit = off; "
 
 
-def async_commit_statements() -> list[str]:
-    """What a read call runs before its audit event: the SET LOCAL on PostgreSQL, else nothing."""
+def reads_commit_async() -> bool:
     postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-    return [ASYNC_COMMIT_SQL] if postgres and settings.CP_AUDIT_ASYNC_COMMIT_READS else []
+    return postgres and settings.CP_AUDIT_ASYNC_COMMIT_READS
+
+
+def plain_sql(sql: str) -> str:
+    """A statement without the asynchronous-commit prefix of a read call's audit INSERT."""
+    return sql.removeprefix(ASYNC_COMMIT_PREFIX)
 
 
 class CPClient:

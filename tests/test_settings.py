@@ -43,3 +43,19 @@ def test_production_settings_pass_the_deploy_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_warns_about_a_short_master_key():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="x" * 60 + "-production-like-secret-key-abcdefghijklmnop",
+        ALLOWED_HOSTS="cp.example.com",
+        CP_ADMIN_MASTER_KEY="short-master-key",
+    )
+    assert result.returncode != 0
+    assert "cp.W001" in result.stderr + result.stdout
+    assert "CP_ADMIN_MASTER_KEY is 16 characters long." in result.stderr + result.stdout
