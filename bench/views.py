@@ -30,7 +30,7 @@ from core.context import call_context
 from core.ids import new_id
 from orgs.lifecycle import IN_FLIGHT
 from orgs.models import Org
-from orgs.serializers import OrgStatusSerializer
+from orgs.serializers import status_of
 
 STATUS_SCOPES = ("orgs:list", "orgs:create")
 # DRF's JSONRenderer output: compact, UTF-8.
@@ -141,7 +141,7 @@ class PeerStatus(APIView):
 
     def get(self, request: Request, org_id: str) -> Response:
         org = get_object_or_404(Org, pk=org_id)
-        return Response(OrgStatusSerializer(org).data)
+        return Response(status_of(org))
 
 
 class PeerStatusWithAudit(PeerStatus):

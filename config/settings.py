@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "audit.history.FieldHistoryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.throttling.RateLimitHeadersMiddleware",
     "core.middleware.CPJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,7 +56,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.throttling.RateLimitHeadersMiddleware",
     "core.middleware.CPCallMiddleware",
 ]
 
@@ -163,7 +163,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CP_MAX_BODY_BYTES
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.CPBearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsMasterKey"],
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.PrincipalRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.CPJSONParser"],
     # No OPTIONS introspection: it would answer before the scope check. The schema is /openapi.json.
     "DEFAULT_METADATA_CLASS": None,
@@ -206,12 +205,13 @@ CP_TRUSTED_PROXIES = env.list("CP_TRUSTED_PROXIES", default=[])
 # A partner key's default rate by its partner's plan (PARTNER_PLAN_RATES=enterprise=3000/m,...);
 # a key's own rate_limit wins; PARTNER_KEY_DEFAULT_RATE covers other plans and partner-less keys.
 PARTNER_PLAN_RATES = env.dict("PARTNER_PLAN_RATES", default={"enterprise": "3000/m"})
-# Failed authentications (malformed or unknown key) per client IP; past it, 429 before any query.
+# Calls whose credential fails (none, malformed, unknown, revoked, expired) per client IP; past it,
+# 429 instead of 401. Only failed calls count and are refused: a valid key is served from anywhere.
 CP_AUTH_FAILURE_RATE = env.str("CP_AUTH_FAILURE_RATE", default="30/m")
 # Failed Django admin sign-ins per client IP and per username, a sliding window (core.admin_login).
 ADMIN_LOGIN_IP_RATE = env.str("ADMIN_LOGIN_IP_RATE", default="20/m")
 ADMIN_LOGIN_USERNAME_RATE = env.str("ADMIN_LOGIN_USERNAME_RATE", default="5/m")
-# django-ratelimit's switch: false turns every limit (and the rate-limit headers) off.
+# The limits' switch (django-ratelimit's name, kept): false turns every limit and its headers off.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Every rate above is checked at startup (`core.checks`, run by migrate and check).
 
@@ -302,6 +302,10 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "orgs.workspace", "mask_fields": ["token_hash"], "mask_callable": _AUDIT_MASK},
     {"model": "orgs.subscription"},
 )
+# A read call (GET, HEAD) on PostgreSQL commits its audit event without waiting for the disk
+# (`synchronous_commit = off`, see core.durability): a database crash can lose the read events of
+# its last fraction of a second, never a change's. false: every event waits for the disk.
+CP_AUDIT_ASYNC_COMMIT_READS = env.bool("CP_AUDIT_ASYNC_COMMIT_READS", default=True)
 # Audit events older than this many days are deleted by `prune_audit` (its default --older-than).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 # Rows per batch for `export_audit` (one keyset page) and `prune_audit` (one DELETE).

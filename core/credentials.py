@@ -72,7 +72,6 @@ class Credential:
     key_id: str = ""
     key_hint: str = ""
     partner_id: str = ""
-    retry_after: int = 0
 
     @property
     def actor_type(self) -> str:

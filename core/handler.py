@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -47,8 +46,6 @@ def as_domain_error(exc: Exception) -> DomainError | None:
         return exc
     if isinstance(exc, exceptions.Throttled):
         return RateLimited(retry_after=int(getattr(exc, "wait", None) or 1))
-    if isinstance(exc, Ratelimited):  # a PermissionDenied, but it means 429, not 403
-        return RateLimited(retry_after=1)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("No such resource.")
     elif isinstance(exc, DjangoPermissionDenied):

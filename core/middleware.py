@@ -17,7 +17,7 @@ from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
-from core import database, idempotency
+from core import database, durability, idempotency, throttling
 from core.clientip import client_ip
 from core.context import bound, call_context
 from core.credentials import credential_of
@@ -193,6 +193,9 @@ class CPCallMiddleware:
         principal = credential_of(request).principal if idempotency.wanted(request) else None
         if principal is not None:  # a caller that cannot authenticate gets its 401, no replay
             try:
+                refusal = throttling.charge(request)  # replays and conflicts count too
+                if refusal is not None:
+                    raise refusal
                 outcome = idempotency.claim(request, principal)
             except DomainError as exc:
                 return self._finish(request, domain_error_response(request, exc))
@@ -226,7 +229,8 @@ class CPCallMiddleware:
     def _finish(
         request: HttpRequest, response: HttpResponse, claimed: idempotency.Claim | None = None
     ) -> HttpResponse:
-        record_call(request, response)
+        with durability.commit_of(request):
+            record_call(request, response)
         if claimed is not None:
             idempotency.settle(claimed, response)
         return response

@@ -1,17 +1,31 @@
-"""Who may call what: the master key, any authenticated principal, or one with a scope."""
+"""Who may call what: the master key, any authenticated principal, or one with a scope.
+
+A call with no credential at all is refused here (401), and counted against its client IP like
+any failed credential: these permissions are what makes an endpoint need one.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 
-from core.credentials import credential_of
+from core import ratelimit
+from core.credentials import Principal, credential_of
 from core.errors import InsufficientScope
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
+
+
+def principal_or_refusal(request: Request) -> Principal:
+    """The call's principal; without one, 401 (or 429 once its IP has failed too often)."""
+    principal = credential_of(request).principal
+    if principal is None:
+        raise ratelimit.failure_refusal(request) or NotAuthenticated()
+    return principal
 
 
 class IsMasterKey(BasePermission):
@@ -20,15 +34,15 @@ class IsMasterKey(BasePermission):
     message = "This endpoint needs the admin master key."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        principal = credential_of(request).principal
-        return principal is not None and principal.is_master
+        return principal_or_refusal(request).is_master
 
 
 class IsAuthenticatedPrincipal(BasePermission):
     """The master key or any valid partner key; the view narrows what a partner key sees."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return credential_of(request).principal is not None
+        principal_or_refusal(request)
+        return True
 
 
 class HasScope(BasePermission):
@@ -38,9 +52,7 @@ class HasScope(BasePermission):
     """
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        principal = credential_of(request).principal
-        if principal is None:
-            return False
+        principal = principal_or_refusal(request)
         scopes: dict[str, tuple[str, ...]] = getattr(view, "required_scopes", {})
         needed = scopes.get(getattr(view, "action", None) or request.method or "", ())
         if not needed or any(principal.has_scope(scope) for scope in needed):

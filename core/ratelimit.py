@@ -1,9 +1,16 @@
-"""Rate limits on the shared cache: per partner key, and per client IP for failed authentication.
+"""Rate limits on the shared cache: per rotation family of keys, and per client IP for failures.
 
-Counting is django-ratelimit's fixed window (`cache.add`, then an atomic `incr`), so with Redis as
-the cache a limit holds exactly across worker processes and machines. Every counter lives in a
-group of its own (`cp.partner_key`, `cp.auth_failure`, `admin.login.*`), so limits never share
-a budget.
+Each budget is a fixed window: a counter per (group, bucket, window), the window's end staggered
+per bucket so that budgets do not all reset in the same second. On Redis (django-redis) counting a
+call is **one round trip**: a Lua script increments the counter, and gives it its expiry when it
+is new, atomically. Other caches (the local-memory one of `make run` and the SQLite tests, or
+memcached) count with `add` then `incr`. With Redis a limit holds exactly across worker processes
+and machines; the local-memory cache counts per process.
+
+Every /cp/ limit counts here (the admin login has a sliding window of its own, core.admin_login).
+django-ratelimit, which the first versions used, counts with `cache.add` then `cache.incr`: two
+round trips once a window is open (and django-redis runs that `incr` as a Lua script of its own),
+with no one-round-trip form, and only fixed windows; neither suits the API's hot path or the login.
 
 When the cache is unreachable the /cp/ limits **fail open**: the call is served, the failure is
 logged (`cp.ratelimit`, ERROR) and noted on the call's audit event, and the response carries
@@ -15,19 +22,20 @@ a full API outage for every partner. The admin login fails closed instead (see c
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import math
 import re
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
+from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from core.clientip import client_key
 from core.context import call_context, django_request
@@ -37,15 +45,19 @@ logger = logging.getLogger("cp.ratelimit")
 
 KEY_GROUP = "cp.partner_key"
 AUTH_FAILURE_GROUP = "cp.auth_failure"
-_BLOCKED_PREFIX = "cp:auth-blocked:"
 # COUNT/[MULTIPLIER]PERIOD with COUNT and MULTIPLIER from 1: `0/m` and `1/0s` mean nothing.
 RATE_PATTERN = re.compile(r"([1-9]\d{0,8})/([1-9]\d{0,5})?([smhd])")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # What a cache outage raises: django-redis re-raises redis' own errors; sockets raise OSError.
 CACHE_ERRORS = (RedisError, ConnectionInterrupted, OSError)
 
-# What get_usage answers when the cache returned no count (e.g. the counter vanished mid-way).
-_COUNTER_LOST = {"count": 0, "limit": 0, "should_limit": True, "time_left": -1}
+# One call counted, atomically: the counter, and its expiry the first time (ARGV[1] seconds).
+_COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+_COUNT_SHA = hashlib.sha1(_COUNT_SCRIPT.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ class Usage:
 
 @dataclass(frozen=True)
 class RateLimit:
-    """A principal's budget: the counter it spends (`bucket`), its rate, and where that is from."""
+    """A budget: the counter it spends (`bucket`), its rate, and where that rate is from."""
 
     bucket: str
     rate: str
@@ -96,93 +108,83 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(multiple or 1) * _PERIODS[unit]
 
 
-def usage_of(
-    request: Any, *, policy: str, group: str, value: str, rate: str, increment: bool
-) -> Usage | None:
-    """Count (or only read) one request against one limit. None when limits are switched off.
+def window_of(group: str, bucket: str, period: int, now: int) -> tuple[str, int]:
+    """The counter of `bucket`'s current window, and the seconds until that window ends (≥ 1)."""
+    offset = zlib.crc32(bucket.encode()) % period
+    end = now - (now - offset) % period + period
+    return f"cp:rl:{group}:{period}:{bucket}:{end}", end - now
 
-    One cache round trip when the window is new (`add`), two otherwise (`add` fails, `incr`);
-    a read of an existing window is `add` + `get`. After a cache failure the rest of the request
-    makes no further attempt (it would only wait for the same timeout again).
+
+def spend(request: Any, budget: RateLimit, *, policy: str, group: str) -> Usage | None:
+    """Count this call against `budget`: one cache round trip. None when limits are switched off.
+
+    After a cache failure the rest of the request makes no further attempt (it would only wait for
+    the same timeout again).
     """
+    if not settings.RATELIMIT_ENABLE:
+        return None
     plain = django_request(request)
-    limit, window = parse_rate(rate)
+    limit, period = parse_rate(budget.rate)
     if call_context(plain).rate_limit_unavailable:
-        return Usage(policy, limit, window, None, window)
+        return Usage(policy, limit, period, None, period)
+    counter, reset = window_of(group, budget.bucket, period, int(time.time()))
     try:
-        raw = get_usage(
-            plain, group=group, key=lambda _g, _r: value, rate=rate, increment=increment
-        )
+        used = _count(_cache(), counter, expiry=reset + 1)
     except CACHE_ERRORS as exc:
         _mark_unavailable(plain, group, exc)
-        return Usage(policy, limit, window, None, window)
-    if raw is None:
-        return None
-    if raw == _COUNTER_LOST:
-        _mark_unavailable(plain, group, None)
-        return Usage(policy, limit, window, None, window)
-    return Usage(policy, limit, window, raw["count"], max(1, raw["time_left"]))
+        return Usage(policy, limit, period, None, period)
+    return Usage(policy, limit, period, used, reset)
 
 
-def key_usage(request: Any, limit: RateLimit, *, increment: bool) -> Usage | None:
-    """A principal's usage in the key group, counted on its bucket."""
-    return usage_of(
-        request,
-        policy="key",
-        group=KEY_GROUP,
-        value=limit.bucket,
-        rate=limit.rate,
-        increment=increment,
-    )
+def peek(budget: RateLimit, *, policy: str = "key", group: str = KEY_GROUP) -> Usage | None:
+    """The budget's current window, read without counting (operators' commands, tests).
 
-
-def flood_wait(request: HttpRequest) -> int:
-    """Seconds this client stays blocked for failed authentications (0: not blocked).
-
-    One cache `get` of a block marker (set once the budget runs out), so well-behaved callers pay
-    a single round trip and guessers pay nothing but their own wait.
+    Raises the cache's error when it is unreachable: there is no call to fail open for.
     """
-    if not settings.RATELIMIT_ENABLE or call_context(request).rate_limit_unavailable:
-        return 0
+    if not settings.RATELIMIT_ENABLE:
+        return None
+    limit, period = parse_rate(budget.rate)
+    counter, reset = window_of(group, budget.bucket, period, int(time.time()))
+    return Usage(policy, limit, period, int(_cache().get(counter) or 0), reset)
+
+
+def _count(cache: BaseCache, counter: str, *, expiry: int) -> int:
+    """Add one to a window's counter and return it: the script on Redis, add/incr elsewhere."""
+    if isinstance(cache, RedisCache):
+        client = cache.client.get_client(write=True)
+        name = cache.make_key(counter)
+        try:
+            return int(client.evalsha(_COUNT_SHA, 1, name, expiry))
+        except NoScriptError:  # a new or restarted server: EVAL runs it and caches it there
+            return int(client.eval(_COUNT_SCRIPT, 1, name, expiry))
+    if cache.add(counter, 1, expiry):
+        return 1
     try:
-        blocked_until = _cache().get(_BLOCKED_PREFIX + client_key(request))
-    except CACHE_ERRORS as exc:
-        _mark_unavailable(request, AUTH_FAILURE_GROUP, exc)
-        return 0
-    return max(0, math.ceil((blocked_until or 0) - time.time()))
+        return cache.incr(counter)
+    except ValueError:  # expired between the two calls: this call opens a new count
+        cache.add(counter, 1, expiry)
+        return 1
 
 
-def flood_refusal(request: Any, retry_after: int) -> RateLimited:
-    """The 429 for a client past its failed-auth budget, noted for the headers and the audit."""
+def failure_refusal(request: Any) -> RateLimited | None:
+    """Count a call whose credential proved nothing against its client IP; past
+    CP_AUTH_FAILURE_RATE, the 429 to answer instead of its 401 (noted for headers and audit).
+
+    Only failed calls ever look at this budget: a valid key from the same address (a tenant behind
+    the same NAT) is served whatever the count.
+    """
+    budget = RateLimit(client_key(django_request(request)), settings.CP_AUTH_FAILURE_RATE, "ip")
+    usage = spend(request, budget, policy="ip", group=AUTH_FAILURE_GROUP)
+    if usage is None or not usage.exceeded:
+        return None
     context = call_context(request)
-    limit, window = parse_rate(settings.CP_AUTH_FAILURE_RATE)
-    context.rate_limit = Usage("ip", limit, window, limit, retry_after)
+    context.rate_limit = usage
     context.annotate(action="rate_limit.exceeded", policy="ip", reason="too_many_failures")
     return RateLimited(
         "Too many failed authentication attempts from this address; "
         "retry after the time in Retry-After.",
-        retry_after=retry_after,
+        retry_after=usage.reset,
     )
-
-
-def auth_failure_record(request: Any) -> None:
-    """Count a malformed or unknown key against the client IP; block the IP once it is spent."""
-    plain = django_request(request)
-    ip = client_key(plain)
-    usage = usage_of(
-        plain,
-        policy="ip",
-        group=AUTH_FAILURE_GROUP,
-        value=ip,
-        rate=settings.CP_AUTH_FAILURE_RATE,
-        increment=True,
-    )
-    if usage is None or usage.used is None or usage.used < usage.limit:
-        return
-    try:
-        _cache().set(_BLOCKED_PREFIX + ip, time.time() + usage.reset, timeout=usage.reset + 1)
-    except CACHE_ERRORS as exc:
-        _mark_unavailable(plain, AUTH_FAILURE_GROUP, exc)
 
 
 def _mark_unavailable(request: HttpRequest, group: str, error: Any) -> None:

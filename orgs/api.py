@@ -22,11 +22,11 @@ from orgs.serializers import (
     OrgCreateSerializer,
     OrgFilters,
     OrgSerializer,
-    OrgStatusSerializer,
     OrgUpdateSerializer,
     WorkspaceCreateSerializer,
     WorkspaceSerializer,
     billing_of,
+    status_of,
 )
 
 
@@ -49,7 +49,9 @@ class OrgViewSet(viewsets.GenericViewSet):
     }
 
     def get_queryset(self) -> QuerySet[Org]:
-        return selectors.org_visible(principal=principal_of(self.request))
+        orgs = selectors.org_visible(principal=principal_of(self.request))
+        # Only an org's full shape names its partner; the status poll reads the org row alone.
+        return orgs.select_related("partner") if self.action == "retrieve" else orgs
 
     def get_object(self) -> Org:
         org = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -99,7 +101,7 @@ class OrgViewSet(viewsets.GenericViewSet):
         headers = {}
         if org.status in IN_FLIGHT:
             headers["Retry-After"] = str(settings.ORG_STATUS_RETRY_AFTER_SECONDS)
-        return Response(OrgStatusSerializer(org).data, headers=headers)
+        return Response(status_of(org), headers=headers)
 
     def destroy(self, request: Request, pk: str) -> Response:
         annotate(request, action="org.delete")

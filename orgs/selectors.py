@@ -16,7 +16,7 @@ from partners.models import PartnerKey
 
 
 def org_visible(*, principal: Principal) -> QuerySet[Org]:
-    orgs = Org.objects.select_related("partner")
+    orgs = Org.objects.all()
     if principal.is_master:
         return orgs
     if principal.org_id is not None:
@@ -30,12 +30,12 @@ def org_visible(*, principal: Principal) -> QuerySet[Org]:
 def org_list(
     *, principal: Principal, statuses: Sequence[str] | None = None, external_id: str | None = None
 ) -> QuerySet[Org]:
-    """Visible orgs, newest first; deleted ones only when asked for by status.
+    """Visible orgs (with their partner), newest first; deleted ones only when asked for by status.
 
     `external_id` narrows the visible orgs, never widens them: another partner's org with the
     same reference is not found.
     """
-    orgs = org_visible(principal=principal)
+    orgs = org_visible(principal=principal).select_related("partner")
     if external_id is not None:
         orgs = orgs.filter(external_id=external_id)
     if statuses:

@@ -169,19 +169,18 @@ class OrgFilters(QueryFilters):
         return statuses or None
 
 
-class OrgStatusSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    slug = serializers.CharField()
-    status = serializers.CharField()
-    ready_at = serializers.DateTimeField()
-    login_url = serializers.SerializerMethodField()
-    error = serializers.SerializerMethodField()
-
-    def get_login_url(self, org: Org) -> str | None:
-        return login_url(org)
-
-    def get_error(self, org: Org) -> str | None:
-        return org.error or None
+def status_of(org: Org) -> dict:
+    """`{id, slug, status, ready_at, login_url, error}`, built by hand: it is the response partners
+    poll in loops, and a serializer instance (its fields deep-copied on every call) would be the
+    costliest part of rendering it."""
+    return {
+        "id": org.pk,
+        "slug": org.slug,
+        "status": org.status,
+        "ready_at": _iso(org.ready_at),
+        "login_url": login_url(org),
+        "error": org.error or None,
+    }
 
 
 class WorkspaceCreateSerializer(StrictSerializer):

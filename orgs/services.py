@@ -23,6 +23,7 @@ from orgs.models import (
 )
 from orgs.provisioning import cancel_subscription
 from orgs.tasks import queue
+from partners.models import PartnerKey
 
 
 class SlugTaken(DomainError):
@@ -92,7 +93,7 @@ def org_create(
         billing_channel=billing_channel,
         sandbox=sandbox,
         partner_id=principal.partner_id,
-        created_by_key_id=principal.id,
+        created_by_key=principal if isinstance(principal, PartnerKey) else None,
         created_at=now,
         expires_at=now + timedelta(seconds=ttl_seconds) if ttl_seconds else None,
         lease_expires_at=lifecycle.lease_until(now),

@@ -2,9 +2,10 @@
 
 `check_credential` is the one credential check (`CP_CREDENTIAL_CHECK`): shape and checksum first
 (no query), then one indexed lookup of the key's hash. It has no side effects, so whoever needs the
-answer first (idempotency, DRF, audit) may make it. The DRF class turns a refusal into 401 or 429,
-counts failures per IP and records use. Nothing is cached across calls: a revoke, expiry or partner
-deactivation is seen by every worker on the very next request.
+answer first (idempotency, DRF, audit) may make it. The DRF class counts a valid key's call against
+its budget, and a refused one against the client IP (429 instead of 401 past that budget), and
+records use. Nothing is cached across calls: a revoke, expiry or partner deactivation is seen by
+every worker on the very next request.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from core import ratelimit, tokens
+from core import ratelimit, throttling, tokens
 from core.context import call_context
 from core.credentials import CHALLENGE, Credential, Principal, credential_of
 from partners.models import MASTER_KEY, PartnerKey
@@ -31,8 +32,6 @@ _REASONS = {
     "expired": "The API key has expired.",
     "partner_inactive": "The API key's partner has been deactivated.",
 }
-# Failures that say nothing about any key of ours: they count against the client IP.
-GUESSES = frozenset({"malformed", "unknown"})
 
 
 def is_master_key(token: str) -> bool:
@@ -43,9 +42,6 @@ def is_master_key(token: str) -> bool:
 
 def check_credential(request: HttpRequest, token: str) -> Credential:
     """What `token` proves for this call: a usable key, the master key, or why neither."""
-    wait = ratelimit.flood_wait(request)
-    if wait:
-        return Credential(presented=True, failure="too_many_failures", retry_after=wait)
     if token.startswith(tokens.PARTNER_KEY_PREFIX):
         return _partner_key_credential(token)
     if is_master_key(token):
@@ -71,26 +67,34 @@ def _partner_key_credential(token: str) -> Credential:
 
 
 class CPBearerAuthentication(authentication.BaseAuthentication):
-    """DRF's side of the credential check: (principal, principal), or a 401/429 with its reason."""
+    """DRF's side of the credential check: (principal, principal), or a 401/429 with its reason.
+
+    Every refused credential counts against the client IP, whatever the reason: a guess, but also
+    a revoked or expired key (a leaked key keeps being tried after its revoke; it must not spend
+    its successor's budget, and a loop of 401s should slow down). A call with no Bearer at all is
+    counted by the permission that refuses it (`core.permissions`), not here: DRF's contract is
+    that `None` means "not ours", and an endpoint open to anyone must not count its callers.
+    """
 
     def authenticate(self, request: Request) -> tuple[Principal, Principal] | None:
         credential = credential_of(request)
         if not credential.presented:
             return None
-        if credential.failure == "too_many_failures":
-            raise ratelimit.flood_refusal(request, credential.retry_after)
-        if credential.principal is None:
+        principal = credential.principal
+        if principal is None:
             raise self._refuse(request, credential)
-        if isinstance(credential.principal, PartnerKey):
-            PartnerKey.objects.mark_used(credential.principal, timezone.now())
-        return credential.principal, credential.principal
+        refusal = throttling.charge(request)
+        if refusal is not None:
+            raise refusal
+        if isinstance(principal, PartnerKey):
+            PartnerKey.objects.mark_used(principal, timezone.now())
+        return principal, principal
 
     @staticmethod
-    def _refuse(request: Request, credential: Credential) -> exceptions.AuthenticationFailed:
+    def _refuse(request: Request, credential: Credential) -> Exception:
         call_context(request).annotate(action="auth.failed", reason=credential.failure)
-        if credential.failure in GUESSES:
-            ratelimit.auth_failure_record(request)
-        return exceptions.AuthenticationFailed(_REASONS[credential.failure])
+        refusal = ratelimit.failure_refusal(request)
+        return refusal or exceptions.AuthenticationFailed(_REASONS[credential.failure])
 
     def authenticate_header(self, request: Request) -> str:
         return REALM

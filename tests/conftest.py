@@ -44,6 +44,21 @@ def needs_redis() -> None:
         pytest.skip("needs Redis: set REDIS_URL")
 
 
+# On PostgreSQL a read call (GET, HEAD) commits its audit event without waiting for the disk
+# (CP_AUDIT_ASYNC_COMMIT_READS): the event's INSERT carries the SET LOCAL, in the same round trip.
+ASYNC_COMMIT_PREFIX = "SET LOCAL synchronous_commit = off; "
+
+
+def reads_commit_async() -> bool:
+    postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    return postgres and settings.CP_AUDIT_ASYNC_COMMIT_READS
+
+
+def plain_sql(sql: str) -> str:
+    """A statement without the asynchronous-commit prefix of a read call's audit INSERT."""
+    return sql.removeprefix(ASYNC_COMMIT_PREFIX)
+
+
 class CPClient:
     """Django's test client, speaking JSON with a bearer token."""
 

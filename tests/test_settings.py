@@ -53,3 +53,19 @@ def test_an_unreadable_rate_setting_is_reported_by_the_check_framework():
     assert "cp.E001" in result.stderr
     assert "PARTNER_PLAN_RATES[enterprise]='lots' is not a rate." in result.stderr
     assert "CP_AUTH_FAILURE_RATE='0/m' is not a rate." in result.stderr
+
+
+def test_the_deploy_check_warns_about_a_short_master_key():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="x" * 60 + "-production-like-secret-key-abcdefghijklmnop",
+        ALLOWED_HOSTS="cp.example.com",
+        CP_ADMIN_MASTER_KEY="short-master-key",
+    )
+    assert result.returncode != 0
+    assert "cp.W001" in result.stderr + result.stdout
+    assert "CP_ADMIN_MASTER_KEY is 16 characters long." in result.stderr + result.stdout

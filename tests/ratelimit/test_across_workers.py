@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.http import HttpRequest
+from django.db import connection, transaction
 
 from audit.models import AuditEvent
 from core import ratelimit
+from partners import services
 from tests.conftest import needs_postgres, needs_redis
 from tests.ratelimit.conftest import KEYS_URL
 
@@ -110,7 +110,7 @@ def _get(url: str, token: str) -> tuple[int, dict[str, str], dict]:
 def test_a_key_limited_to_5_a_minute_gets_exactly_5_of_20_concurrent_requests(server, make_key):
     key, token = make_key(rate_limit="5/m")
     # Fire inside one window: if this key's window is about to roll over, wait for the next one.
-    reset = ratelimit.key_usage(HttpRequest(), key.budget(), increment=False).reset
+    reset = ratelimit.peek(key.budget()).reset
     if reset < 15:
         time.sleep(reset + 1)
 
@@ -128,4 +128,26 @@ def test_a_key_limited_to_5_a_minute_gets_exactly_5_of_20_concurrent_requests(se
             assert body["error"]["request_id"] == headers["X-Request-Id"]
             assert 0 < int(headers["Retry-After"]) <= 60
     assert AuditEvent.objects.filter(key_id=key.id, action="rate_limit.exceeded").count() == 15
-    assert ratelimit.key_usage(HttpRequest(), key.budget(), increment=False).used == 20
+    assert ratelimit.peek(key.budget()).used == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rotated_key_and_its_successor_get_exactly_5_of_20_concurrent_requests(server, make_key):
+    key, old = make_key(rate_limit="5/m")
+    with transaction.atomic():
+        new = services.partner_key_rotate(key=key, grace_seconds=600, rotated_by="test").plaintext
+    reset = ratelimit.peek(key.budget()).reset
+    if reset < 15:
+        time.sleep(reset + 1)
+
+    tokens = [old, new] * 10
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda token: _get(f"{server}{KEYS_URL}", token), tokens))
+
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses == [200] * 5 + [429] * 15  # not 5 for each key: one budget for the two
+    for token in (old, new):
+        mine = [status for t, (status, _, _) in zip(tokens, answers, strict=True) if t == token]
+        assert mine.count(429) >= 5
+    assert AuditEvent.objects.filter(action="rate_limit.exceeded", status_code=429).count() == 15
+    assert ratelimit.peek(key.budget()).used == 20

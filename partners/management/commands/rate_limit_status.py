@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.http import HttpRequest
 
 from core import ratelimit
 from partners.models import PartnerKey
@@ -29,16 +28,18 @@ class Command(BaseCommand):
         if reason:
             self.stdout.write(f"  note: this key cannot authenticate ({reason})")
         self.stdout.write(f"  rate: {rate.rate} ({limit} per {window} s, from {rate.source})")
+        self.stdout.write(f"  budget: shared by its rotation family {rate.bucket}")
         if "locmem" in settings.CACHES["default"]["BACKEND"].lower():
             self.stderr.write(
                 "  warning: the cache is local to each process; this shows only this process's "
                 "counts. Set REDIS_URL to share counters across workers."
             )
-        usage = ratelimit.key_usage(HttpRequest(), rate, increment=False)
+        try:
+            usage = ratelimit.peek(rate)
+        except ratelimit.CACHE_ERRORS as exc:
+            raise CommandError("The rate-limit cache is unreachable; usage is unknown.") from exc
         if usage is None:
             raise CommandError("Rate limits are switched off (RATELIMIT_ENABLE=false).")
-        if usage.used is None:
-            raise CommandError("The rate-limit cache is unreachable; usage is unknown.")
         self.stdout.write(
             f"{key.id}: {usage.used} requests this window (limit {limit}), "
             f"{usage.remaining} remaining, resets in {usage.reset} s."
