@@ -63,6 +63,8 @@ OVERRIDES: dict[str, dict[str, Value]] = {
         "plan": lambda i, row: "standard",
         "status": lambda i, row: row["_status"],
         "partner_id": lambda i, row: row["_partner"],
+        # Who sees the org (orgs.models.manager_of): here always its partner.
+        "managed_by": lambda i, row: row["_partner"],
         "created_at": lambda i, row: _ts(row),
         "ready_at": _when(READY),
         "failed_at": _when(FAILED),
@@ -77,7 +79,7 @@ OVERRIDES: dict[str, dict[str, Value]] = {
         "scopes": lambda i, row: '["orgs:create", "orgs:list"]',
         "partner_id": lambda i, row: row["_partner"],
         "created_at": lambda i, row: _ts(row),
-        # The rotation family: an unrotated key is its own family (a column about to be added).
+        # The rotation family: an unrotated key is its own family.
         "family_id": lambda i, row: row["id"],
     },
 }
