@@ -197,7 +197,7 @@ def test_the_partner_example_waits_for_the_webhook_when_given_a_receiver_url(dep
     base, env = deployment
     with worker_process(env):
         result = subprocess.run(
-            [sys.executable, "examples/partner_flow.py"],
+            [sys.executable, "examples/org_lifecycle.py"],
             cwd=ROOT,
             env={
                 "CP_URL": base,
