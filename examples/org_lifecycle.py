@@ -234,12 +234,16 @@ def lifecycle(cp: ControlPlane, *, slug: str, timeout: float, webhook_url: str) 
     try:
         org_id = create_org(cp, slug)["id"]
         if receiver is not None:
-            status = receiver.wait_for_org(org_id, timeout)
+            try:
+                status = receiver.wait_for_org(org_id, timeout)
+            except (TimeoutError, ValueError) as error:  # no event, or a bad signature
+                raise Stop(f"waiting for org.ready: {error}") from None
         else:
             status = wait_for(cp, org_id, {"ready", "failed"}, timeout, print)
         use_org(cp, org_id, status)
     except BaseException:
-        cleanup(lambda: org_id and delete_org(cp, org_id, timeout))
+        if org_id:
+            cleanup(lambda: delete_org(cp, org_id, timeout))
         raise
     else:
         delete_org(cp, org_id, timeout)
