@@ -49,7 +49,10 @@ _VERBS = {"retrieve": "read", "destroy": "delete", "partial_update": "update"}
 
 
 def _viewset_action(view: Any, method: str | None) -> str | None:
-    """`partner_key.create` for a call refused before its viewset ran (permission, 405, 429)."""
+    """`partner_key.create` for a call refused before its viewset ran (permission, 405, 429).
+
+    A viewset whose extra actions are named otherwise in the trail says so in `audit_actions`
+    (`{"billing": "billing.read"}`), so a refused call has the name an accepted one has."""
     basename = (getattr(view, "initkwargs", None) or {}).get("basename")
     actions = getattr(view, "actions", None) or {}
     if not basename or not method:
@@ -57,7 +60,8 @@ def _viewset_action(view: Any, method: str | None) -> str | None:
     action = actions.get(method.lower())
     if action is None:
         return f"{basename.replace('-', '_')}.{method.lower()}"
-    return f"{basename.replace('-', '_')}.{_VERBS.get(action, action)}"
+    named = getattr(getattr(view, "cls", None), "audit_actions", {}).get(action)
+    return named or f"{basename.replace('-', '_')}.{_VERBS.get(action, action)}"
 
 
 def actor_fields(request: HttpRequest) -> dict[str, Any]:

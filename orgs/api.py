@@ -47,6 +47,13 @@ class OrgViewSet(viewsets.GenericViewSet):
         "create_workspace": ("workspaces:create",),
         "billing": ("billing:read",),
     }
+    # What the trail calls the extra actions when a call is refused before the view names it.
+    audit_actions = {
+        "org_status": "org.status",
+        "workspaces": "workspace.list",
+        "create_workspace": "workspace.create",
+        "billing": "billing.read",
+    }
 
     def get_queryset(self) -> QuerySet[Org]:
         orgs = selectors.org_visible(principal=principal_of(self.request))

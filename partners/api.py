@@ -92,6 +92,7 @@ class PartnerKeyViewSet(viewsets.GenericViewSet):
 
     serializer_class = PartnerKeySerializer
     permission_classes = [IsAuthenticatedPrincipal]
+    audit_actions = {"destroy": "partner_key.revoke"}
 
     def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         if self.action == "create":

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
 import pytest
 
-from tests.live.server import MASTER_KEY, ROOT, fresh_database, live_server, server_env
+from tests.live.server import MASTER_KEY, fresh_database, live_server, server_env
 
 
 @pytest.fixture(scope="module")
@@ -56,20 +54,3 @@ def test_the_seed_calls_behave_as_the_contract_says_across_workers(server):
         assert status == 401
         assert body["error"]["code"] == "unauthenticated"
         assert headers["WWW-Authenticate"] == 'Bearer realm="cp"'
-
-
-def test_the_partner_example_runs_end_to_end(server):
-    result = subprocess.run(
-        [sys.executable, "examples/partner_flow.py"],
-        cwd=ROOT,
-        env={"CP_URL": server, "CP_ADMIN_MASTER_KEY": MASTER_KEY, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert (
-        "ready; send the customer to https://app.moleculesai.app/login?org=acme-corp-"
-        in result.stdout
-    )
-    assert "the revoked key is refused" in result.stdout

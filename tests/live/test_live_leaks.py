@@ -138,10 +138,10 @@ def test_the_readmes_self_signed_report_works_as_written(deployment):
 def test_the_guides_public_revocation_curl_works_as_written(deployment, tmp_path):
     base, _ = deployment
     token = issue_key(base)
-    script = shell_block(ROOT / "docs" / "partner-onboarding.md", "credentials/revoke")
-    script = script.replace("https://cp.moleculesai.app", base).replace("mol_pk_…", token)
+    script = shell_block(ROOT / "docs" / "guides" / "partner-onboarding.md", "credentials/revoke")
+    script = script.replace("mol_pk_…", token)
 
-    done = run(script, tmp_path)
+    done = run(script, tmp_path, BASE=base)
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("HTTP/1.1 202 Accepted")

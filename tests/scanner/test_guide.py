@@ -21,7 +21,7 @@ import yaml
 from tests.scanner.conftest import look_alike
 from tests.scanner.test_pre_commit import ROOT, manifest_hook, pre_commit
 
-GUIDE = ROOT / "docs" / "partner-onboarding.md"
+GUIDE = ROOT / "docs" / "guides" / "partner-onboarding.md"
 DETECT_SECRETS = Path(sys.executable).parent
 
 

@@ -191,13 +191,13 @@ def test_a_worker_killed_mid_delivery_loses_nothing(deployment):
     assert (state["status"], state["attempts"]) == ("succeeded", 2)
 
 
-def test_the_partner_example_waits_for_the_webhook_when_given_a_receiver_url(deployment):
+def test_the_lifecycle_example_waits_for_the_webhook_when_given_a_receiver_url(deployment):
     from tests.live.server import free_port
 
     base, env = deployment
     with worker_process(env):
         result = subprocess.run(
-            [sys.executable, "examples/partner_flow.py"],
+            [sys.executable, "examples/org_lifecycle.py"],
             cwd=ROOT,
             env={
                 "CP_URL": base,
@@ -211,7 +211,7 @@ def test_the_partner_example_waits_for_the_webhook_when_given_a_receiver_url(dep
         )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "org.ready received (msg_" in result.stdout and "signature verified" in result.stdout
-    assert (
-        "ready; send the customer to https://app.moleculesai.app/login?org=acme-corp-"
-        in result.stdout
+    assert "ready: send the customer to https://app.moleculesai.app/login?org=acme-" in (
+        result.stdout
     )
+    assert "deleted org_" in result.stdout
