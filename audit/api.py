@@ -13,6 +13,7 @@ from audit.serializers import COLUMNS, AuditEventSerializer, EventFilterSerializ
 from core.context import annotate
 from core.credentials import Principal, principal_of
 from core.permissions import IsAuthenticatedPrincipal
+from core.schema import cp_schema
 from core.serializers import query_filters
 
 
@@ -60,6 +61,18 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             events = events.filter(occurred_at__lt=wanted["until"])
         return events
 
+    @cp_schema(
+        operation_id="audit_events_list",
+        summary="Read the audit trail",
+        description="One event per /cp/ call, newest first. The master key sees every event "
+        "and may filter by `key` and `partner`; a partner key sees its partner's events (a "
+        "partner-less or org-bound key: its own calls), without our staff's identity.",
+        request=None,
+        ok={200: AuditEventSerializer(many=True)},
+        errors=["validation_error"],
+        parameters=[EventFilterSerializer],
+        tags=["audit"],
+    )
     def list(self, request: Request) -> Response:
         annotate(request, action="audit_event.list")
         response = super().list(request)

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /cp/docs/, served by WhiteNoise
     "auditlog",
     "django_tasks",
     "django_tasks_db",
@@ -164,21 +165,51 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.CPBearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsMasterKey"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.CPJSONParser"],
-    # No OPTIONS introspection: it would answer before the scope check. The schema is /openapi.json.
+    # No OPTIONS introspection: it would answer before the scope check. The schema is
+    # /cp/openapi.json.
     "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.handler.exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.CPAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "core.pagination.CursorPage",
     "PAGE_SIZE": 50,
 }
 
+# The OpenAPI schema (/cp/openapi.json, committed as docs/openapi.json: `make schema`) and its
+# docs page (/cp/docs/). Every operation's answers come from core.schema.
 SPECTACULAR_SETTINGS = {
     "TITLE": "Molecule AI control plane (/cp/)",
-    "DESCRIPTION": "Partner API: create and manage Molecule AI orgs with mol_pk_ partner keys.",
+    "DESCRIPTION": (BASE_DIR / "core" / "schema_description.md").read_text(),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrgStatusEnum": "orgs.models.Org.Status",
+        "PartnerPlanEnum": "partners.models.Partner.Plan",
+        "KeyStatusEnum": "partners.serializers.KEY_STATUSES",
+        "SubscriptionStatusEnum": "orgs.models.Subscription.Status",
+        "DeliveryStatusEnum": "webhooks.models.Delivery.Status",
+        "BillingChannelEnum": "orgs.models.BillingChannel",
+    },
+    "TAGS": [
+        {"name": "orgs", "description": "Orgs, their status, workspaces and billing."},
+        {"name": "partner-keys", "description": "`mol_pk_` keys: issue, list, rotate, revoke."},
+        {"name": "partners", "description": "Partners (master key only)."},
+        {"name": "audit", "description": "The audit trail of every /cp/ call."},
+        {"name": "webhooks", "description": "Webhook endpoints and the events sent to them."},
+        {"name": "leaks", "description": "Leaked keys: GitHub secret scanning, public revocation."},
+        {"name": "meta", "description": "The API's index and health check (no key)."},
+    ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.postprocess",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "displayOperationId": True},
 }
 
 # --- Control plane ---------------------------------------------------------------------------
@@ -186,6 +217,9 @@ SPECTACULAR_SETTINGS = {
 # The platform's two seams into the domain: who a bearer token is, and how a call is audited.
 CP_CREDENTIAL_CHECK = "partners.authentication.check_credential"
 CP_CALL_RECORDER = "audit.recording.record_call"
+
+# Where `GET /cp/` points partners for the guide (a URL, or the guide's path in the repository).
+CP_PARTNER_GUIDE_URL = env.str("CP_PARTNER_GUIDE_URL", default="docs/guides/partner-onboarding.md")
 
 # The admin master key: unset means master-key access is off.
 CP_ADMIN_MASTER_KEY = env.str("CP_ADMIN_MASTER_KEY", default="")
@@ -234,6 +268,7 @@ CP_PUBLIC_REVOKE_RATE = env.str("CP_PUBLIC_REVOKE_RATE", default="10/m")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Plans an org may be created on (POST /cp/orgs `plan`).
 ORG_PLANS = env.list("ORG_PLANS", default=["standard", "enterprise"])
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["OrgPlanEnum"] = ORG_PLANS  # type: ignore[index]
 # Dotted path to the provisioner: the steps that build (and tear down) an org in the worker.
 ORG_PROVISIONER = env.str("ORG_PROVISIONER", default="orgs.provisioning.DefaultProvisioner")
 # How long a worker holds an org per step; past it, the sweep re-queues the org.

@@ -1,15 +1,14 @@
-"""URL map: the /cp/ API (with its two keyless leak endpoints), its OpenAPI schema, the Django
-admin and a health check."""
+"""URL map: the /cp/ API (with its two keyless leak endpoints), its index, OpenAPI schema and
+docs page, the Django admin and a health check."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
 from core.admin_login import admin_login
-from core.views import healthz
+from core.views import DocsView, IndexView, SchemaView, healthz
 from partners.api import PartnerKeyViewSet, PartnerViewSet
 from partners.leak_api import PublicRevokeView, SecretScanningReportView
 
@@ -19,6 +18,9 @@ router.register("cp/admin/partner-keys", PartnerKeyViewSet, basename="partner-ke
 
 
 urlpatterns = [
+    path("cp/", IndexView.as_view(), name="cp-index"),
+    path("cp/openapi.json", SchemaView.as_view(), name="cp-openapi"),
+    path("cp/docs/", DocsView.as_view(), name="cp-docs"),
     path("", include(router.urls)),
     path(
         "cp/secret-scanning/reports",
@@ -29,7 +31,7 @@ urlpatterns = [
     path("", include("orgs.urls")),
     path("", include("audit.urls")),
     path("", include("webhooks.urls")),
-    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("openapi.json", SchemaView.as_view(), name="openapi"),
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
 
 from core.context import call_context
+from core.redaction import redact
 
 
 class DomainError(Exception):
@@ -136,4 +139,26 @@ def plain_error_response(request: HttpRequest, status: int) -> JsonResponse:
     """The envelope for one of Django's own error statuses (404, 405, 413, 500…)."""
     status = min(status, 500)
     code, message = PLAIN_ERRORS.get(status, ("error", "The request failed."))
+    if status == 404:
+        message = _without_slash_hint(request) or message
+    if status == 413:
+        message = (
+            f"The request body is larger than this API accepts "
+            f"(at most {settings.CP_MAX_BODY_BYTES} bytes)."
+        )
     return error_response(request, code, message, status=status)
+
+
+def _without_slash_hint(request: HttpRequest) -> str | None:
+    """For a /cp/ path with a trailing slash: the same path without it, when that one exists."""
+    path = request.path_info
+    if not path.startswith("/cp/") or not path.endswith("/") or path == "/cp/":
+        return None
+    try:
+        resolve(path.rstrip("/"))
+    except Resolver404:
+        return None
+    return (
+        "No such endpoint: /cp/ paths have no trailing slash. "
+        f"Use {redact(path.rstrip('/'))} instead."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -11,7 +12,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from core import database
-from core.context import call_context
+from core.context import call_context, current_request
 from core.credentials import CHALLENGE
 from core.errors import STATUS_BY_CODE, DomainError, RateLimited, error_body
 
@@ -53,7 +54,7 @@ def as_domain_error(exc: Exception) -> DomainError | None:
     if not isinstance(exc, exceptions.APIException):
         return None
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "bad_request")
-    error = DomainError(str(exc.detail))
+    error = DomainError(_message(exc))
     error.code = code
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
@@ -61,6 +62,25 @@ def as_domain_error(exc: Exception) -> DomainError | None:
             fields = {"non_field_errors": fields if isinstance(fields, list) else [fields]}
         error.message, error.fields = "The request body is not valid; see fields.", fields
     return error
+
+
+SEND_BEARER = 'Send "Authorization: Bearer mol_pk_…" (a partner key, or the admin master key).'
+
+
+def _message(exc: exceptions.APIException) -> str:
+    """DRF's message, or (for a missing key or a body we do not read) what to send instead."""
+    if isinstance(exc, exceptions.NotAuthenticated):
+        request = current_request()
+        header = request.META.get("HTTP_AUTHORIZATION", "") if request is not None else ""
+        if not header:
+            return f"No API key. {SEND_BEARER}"
+        scheme = header.split(" ", 1)[0]
+        if re.fullmatch(r"[A-Za-z][A-Za-z-]{0,19}", scheme):  # a scheme's name, never a key
+            return f"The Authorization header uses the {scheme} scheme, not Bearer. {SEND_BEARER}"
+        return f'The Authorization header is not "Bearer <key>". {SEND_BEARER}'
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return f"{exc.detail} Send Content-Type: application/json."
+    return str(exc.detail)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

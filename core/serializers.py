@@ -7,6 +7,7 @@ overrides, invisible format marks), and list endpoints refuse query parameters t
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,6 +23,22 @@ from core.pagination import CursorPage
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 # Format characters that writing needs: ZWNJ and ZWJ (Persian, Indic scripts, emoji sequences).
 ALLOWED_FORMAT_CHARACTERS = frozenset({"\u200c", "\u200d"})
+
+
+@cache
+def _unsafe_ranges() -> list[tuple[int, int]]:
+    """The code points of the Basic Multilingual Plane that `validate_safe_text` refuses, as ranges
+    (lone surrogates aside: no JSON text a client sends as UTF-8 can hold one)."""
+    ranges: list[tuple[int, int]] = []
+    for point in range(0xFFFF + 1):
+        char = chr(point)
+        if 0xD800 <= point <= 0xDFFF or unsafe_character(char) is None:
+            continue
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1] = (ranges[-1][0], point)
+        else:
+            ranges.append((point, point))
+    return ranges
 
 
 def unsafe_character(text: str) -> str | None:
@@ -50,6 +67,31 @@ def validate_safe_text(value: str) -> None:
         )
 
 
+def safe_char_class() -> str:
+    """A regular-expression class of the characters `validate_safe_text` lets through (in the
+    Basic Multilingual Plane), written with `\\uXXXX` escapes, which ECMA-262, Python and Rust
+    regular expressions all read alike: for the OpenAPI schema's patterns."""
+    return "[^" + _unsafe_class_body() + "]"
+
+
+def _unsafe_class_body() -> str:
+    return "".join(
+        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}"
+        for low, high in _unsafe_ranges()
+    )
+
+
+def safe_text_pattern(*, allow_blank: bool) -> str:
+    """The `pattern` of a StrictCharField: only safe characters, and (unless blank is allowed)
+    one that is not whitespace, since the field trims it."""
+    safe = safe_char_class()
+    # A blank-allowing field: drf-spectacular adds `{"maxLength": 0}` beside it in a `oneOf`, so
+    # this branch must not match "" too.
+    if allow_blank:
+        return f"^{safe}+$"
+    return f"^{safe}*[^\\s{_unsafe_class_body()}]{safe}*$"
+
+
 class StrictSerializer(serializers.Serializer):
     """Unknown fields are refused, each named in the errors."""
 
@@ -76,6 +118,7 @@ class StrictCharField(serializers.CharField):
 
     def __init__(self, *, safe_text: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.safe_text = safe_text  # the schema's `pattern` says so (core.schema)
         if safe_text:
             self.validators.append(validate_safe_text)
 
@@ -86,9 +129,12 @@ class StrictCharField(serializers.CharField):
 
 
 class StrictIntegerField(serializers.IntegerField):
-    """JSON integers only: "5", 5.0 and true are type errors."""
+    """JSON integers only: "5", 5.5 and true are type errors. A number with no fractional part
+    (5.0, 1e3) is an integer, as JSON Schema (and so the OpenAPI schema) counts them."""
 
     def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -111,7 +157,9 @@ class QueryFilters(StrictSerializer):
     """
 
     passthrough = frozenset({CursorPage.cursor_query_param})
-    limit = serializers.IntegerField(min_value=1, required=False)
+    limit = serializers.IntegerField(
+        min_value=1, max_value=CursorPage.max_page_size, required=False
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "getlist"):  # a QueryDict: plain values, so a blank filter is not skipped

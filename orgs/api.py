@@ -13,21 +13,26 @@ from rest_framework.response import Response
 from core.context import annotate
 from core.credentials import principal_of
 from core.permissions import HasScope
-from core.serializers import query_filters
+from core.schema import cp_schema, location, retry_after_while
+from core.serializers import QueryFilters, query_filters
 from orgs import selectors, services
 from orgs.lifecycle import IN_FLIGHT
 from orgs.models import Org
+from orgs.schema_examples import NEW_ORG, NEW_WORKSPACE, ORG_CHANGE
 from orgs.serializers import (
+    BillingSerializer,
     IssuedWorkspaceSerializer,
     OrgCreateSerializer,
     OrgFilters,
     OrgSerializer,
+    OrgStatusSerializer,
     OrgUpdateSerializer,
     WorkspaceCreateSerializer,
     WorkspaceSerializer,
-    billing_of,
     status_of,
 )
+
+TAGS = ["orgs"]
 
 
 class OrgViewSet(viewsets.GenericViewSet):
@@ -65,6 +70,19 @@ class OrgViewSet(viewsets.GenericViewSet):
         annotate(self.request, target=org)
         return org
 
+    @cp_schema(
+        operation_id="orgs_create",
+        summary="Create an org",
+        description="The org starts `provisioning`; the worker makes it `ready` (or `failed`). "
+        "Poll `GET /cp/orgs/{id}/status`, or subscribe to the `org.ready` webhook. A key bound "
+        "to one org cannot create orgs (`403 org_bound_key`).",
+        request=OrgCreateSerializer,
+        ok={201: OrgSerializer},
+        errors=["org_bound_key", "slug_taken", "external_id_taken"],
+        parameters=[location("/cp/orgs/{id}")],
+        examples=[NEW_ORG],
+        tags=TAGS,
+    )
     def create(self, request: Request) -> Response:
         annotate(request, action="org.create")
         data = OrgCreateSerializer(data=request.data)
@@ -77,6 +95,17 @@ class OrgViewSet(viewsets.GenericViewSet):
             headers={"Location": f"/cp/orgs/{org.pk}"},
         )
 
+    @cp_schema(
+        operation_id="orgs_list",
+        summary="List orgs",
+        description="The orgs this key may see, newest first, without deleted ones unless "
+        "`?status=` asks for them.",
+        request=None,
+        ok={200: OrgSerializer(many=True)},
+        errors=["validation_error"],
+        parameters=[OrgFilters],
+        tags=TAGS,
+    )
     def list(self, request: Request) -> Response:
         annotate(request, action="org.list")
         filters = query_filters(request, OrgFilters)
@@ -88,10 +117,28 @@ class OrgViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(orgs)
         return self.get_paginated_response(OrgSerializer(page, many=True).data)
 
+    @cp_schema(
+        operation_id="orgs_retrieve",
+        summary="Read an org",
+        request=None,
+        ok={200: OrgSerializer},
+        tags=TAGS,
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         annotate(request, action="org.read")
         return Response(OrgSerializer(self.get_object()).data)
 
+    @cp_schema(
+        operation_id="orgs_update",
+        summary="Change an org",
+        description="Any of `name`, `plan`, `seats`, `external_id`, `branding`, `metadata`; a "
+        "plan or seat change shows in billing at once. Only a ready org can change.",
+        request=OrgUpdateSerializer,
+        ok={200: OrgSerializer},
+        errors=["org_not_ready", "external_id_taken"],
+        examples=[ORG_CHANGE],
+        tags=TAGS,
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         annotate(request, action="org.update")
         org = self.get_object()
@@ -101,6 +148,16 @@ class OrgViewSet(viewsets.GenericViewSet):
         org = services.org_update(org=org, **data.validated_data)
         return Response(OrgSerializer(org).data)
 
+    @cp_schema(
+        operation_id="orgs_status",
+        summary="Poll an org's status",
+        description="`Retry-After` says when to ask again while the org is `provisioning` or "
+        "`deleting`; `login_url` is set once it is `ready`.",
+        request=None,
+        ok={200: OrgStatusSerializer},
+        parameters=[retry_after_while("while the org is provisioning or deleting")],
+        tags=TAGS,
+    )
     @action(detail=True, methods=["get"], url_path="status")
     def org_status(self, request: Request, pk: str) -> Response:
         annotate(request, action="org.status")
@@ -110,11 +167,30 @@ class OrgViewSet(viewsets.GenericViewSet):
             headers["Retry-After"] = str(settings.ORG_STATUS_RETRY_AFTER_SECONDS)
         return Response(status_of(org), headers=headers)
 
+    @cp_schema(
+        operation_id="orgs_delete",
+        summary="Deprovision an org",
+        description='`202` with `status: "deleting"`: billing stops at once, the worker tears '
+        "the org down. Deleting a deleting or deleted org answers the same (idempotent).",
+        request=None,
+        ok={202: OrgSerializer},
+        tags=TAGS,
+    )
     def destroy(self, request: Request, pk: str) -> Response:
         annotate(request, action="org.delete")
         org = services.org_deprovision(org=self.get_object())
         return Response(OrgSerializer(org).data, status=status.HTTP_202_ACCEPTED)
 
+    @cp_schema(
+        operation_id="orgs_workspaces_list",
+        summary="List an org's workspaces",
+        description="Never their tokens.",
+        request=None,
+        ok={200: WorkspaceSerializer(many=True)},
+        errors=["validation_error"],
+        parameters=[QueryFilters],
+        tags=TAGS,
+    )
     @action(detail=True, methods=["get"])
     def workspaces(self, request: Request, pk: str) -> Response:
         annotate(request, action="workspace.list")
@@ -123,6 +199,17 @@ class OrgViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(selectors.workspace_list(org=org))
         return self.get_paginated_response(WorkspaceSerializer(page, many=True).data)
 
+    @cp_schema(
+        operation_id="orgs_workspaces_create",
+        summary="Create a workspace",
+        description="The answer holds the one-time `mol_ws_…` token. Only a ready org takes "
+        "workspaces (`409 org_not_ready`).",
+        request=WorkspaceCreateSerializer,
+        ok={201: IssuedWorkspaceSerializer},
+        errors=["org_not_ready"],
+        examples=[NEW_WORKSPACE],
+        tags=TAGS,
+    )
     @workspaces.mapping.post
     def create_workspace(self, request: Request, pk: str) -> Response:
         annotate(request, action="workspace.create")
@@ -136,7 +223,14 @@ class OrgViewSet(viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED,
         )
 
+    @cp_schema(
+        operation_id="orgs_billing",
+        summary="Read an org's billing",
+        request=None,
+        ok={200: BillingSerializer},
+        tags=TAGS,
+    )
     @action(detail=True, methods=["get"])
     def billing(self, request: Request, pk: str) -> Response:
         annotate(request, action="billing.read")
-        return Response(billing_of(self.get_object()))
+        return Response(BillingSerializer(self.get_object()).data)

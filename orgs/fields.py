@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.validators import RegexValidator, URLValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import (
     StrictCharField,
     StrictIntegerField,
     StrictSerializer,
+    safe_char_class,
     unsafe_character,
 )
+from core.uris import HTTPS_URL_PATTERN
+from orgs.models import Org
 
 SEATS_MAX = 1_000_000
 BRANDING_KEYS = ("display_name", "logo_url", "primary_color")
@@ -38,7 +43,11 @@ class BrandingSerializer(StrictSerializer):
     logo_url = StrictCharField(
         max_length=2048,
         required=False,
-        validators=[URLValidator(schemes=["https"], message="Must be an https URL.")],
+        # The pattern first: drf-spectacular takes the first regex for the schema's `pattern`.
+        validators=[
+            RegexValidator(HTTPS_URL_PATTERN, "Must be an https URL of a host name."),
+            URLValidator(schemes=["https"], message="Must be an https URL."),
+        ],
     )
     primary_color = StrictCharField(
         required=False,
@@ -54,6 +63,22 @@ def branding_json(branding: dict[str, str]) -> dict[str, str | None]:
     return {key: branding.get(key) for key in BRANDING_KEYS}
 
 
+def _metadata_schema() -> dict[str, Any]:
+    safe = safe_char_class()
+    return {
+        "type": "object",
+        "maxProperties": METADATA_MAX_KEYS,
+        "propertyNames": {"pattern": f"^{safe}{{1,{METADATA_KEY_MAX_LENGTH}}}$"},
+        "additionalProperties": {
+            "type": "string",
+            "maxLength": METADATA_VALUE_MAX_LENGTH,
+            "pattern": f"^{safe}*$",
+        },
+        "description": "Your own references: string keys and values, kept as sent.",
+    }
+
+
+@extend_schema_field(_metadata_schema())
 class MetadataField(serializers.Field):
     """The partner's own key-value references: a flat object of strings, within the limits."""
 
@@ -99,3 +124,41 @@ def _value_problem(value: Any) -> str | None:
             f"(found U+{ord(char):04X})."
         )
     return None
+
+
+@extend_schema_field({"type": "string", "enum": list(settings.ORG_PLANS)})
+class PlanField(StrictCharField):
+    """One of the configured plans (ORG_PLANS; read when called, the schema's enum at startup)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        plan = super().to_internal_value(data)
+        if plan not in settings.ORG_PLANS:
+            raise serializers.ValidationError(
+                f"Unknown plan. Plans: {', '.join(settings.ORG_PLANS)}."
+            )
+        return plan
+
+
+_STATUS = "(" + "|".join(Org.Status.values) + ")"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": rf"^\s*({_STATUS}\s*)?(,\s*({_STATUS}\s*)?)*$",
+        "description": "Statuses, comma-separated (e.g. `ready,failed`); without it, every "
+        "status but `deleted`.",
+    }
+)
+class StatusListField(serializers.Field):
+    """`ready,failed` → ["ready", "failed"]; blank → None (no filter)."""
+
+    def to_internal_value(self, data: Any) -> list[str] | None:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Must be a string.")
+        statuses = [part.strip() for part in data.split(",") if part.strip()]
+        if set(statuses) - set(Org.Status.values):
+            raise serializers.ValidationError(
+                f"Unknown status. Statuses: {', '.join(Org.Status.values)}."
+            )
+        return statuses or None

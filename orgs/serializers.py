@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import (
@@ -16,10 +18,21 @@ from core.serializers import (
     StrictIntegerField,
     StrictSerializer,
 )
-from orgs.fields import BrandingSerializer, MetadataField, branding_json, seats_field
-from orgs.models import SANDBOX_MAX_TTL_SECONDS, BillingChannel, Org, Workspace
+from orgs.fields import (
+    BrandingSerializer,
+    MetadataField,
+    PlanField,
+    StatusListField,
+    branding_json,
+    seats_field,
+)
+from orgs.models import SANDBOX_MAX_TTL_SECONDS, BillingChannel, Org, Subscription, Workspace
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")
+SLUG_RULE = "3 to 63 characters of a-z, 0-9 and '-', not starting or ending with '-'."
+
+
+LOGIN_URL_HELP = "Where to send the customer; set once the org is ready."
 
 
 def login_url(org: Org) -> str | None:
@@ -34,18 +47,18 @@ class _OrgFields(StrictSerializer):
     """What a partner sets on an org, at creation and (these fields) by PATCH."""
 
     name = StrictCharField(max_length=200)
-    plan = StrictCharField()
+    plan = PlanField()
     seats = seats_field(default=1)
-    external_id = StrictCharField(max_length=255, required=False, allow_blank=True, allow_null=True)
+    external_id = StrictCharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Your own reference (unique among your orgs); find the org by it with "
+        "`GET /cp/orgs?external_id=`.",
+    )
     branding = BrandingSerializer(required=False, allow_null=True)
     metadata = MetadataField(required=False, allow_null=True)
-
-    def validate_plan(self, plan: str) -> str:
-        if plan not in settings.ORG_PLANS:
-            raise serializers.ValidationError(
-                f"Unknown plan. Plans: {', '.join(settings.ORG_PLANS)}."
-            )
-        return plan
 
     def validate_external_id(self, external_id: str | None) -> str:
         return external_id or ""
@@ -58,26 +71,30 @@ class _OrgFields(StrictSerializer):
 
 
 class OrgCreateSerializer(_OrgFields):
-    slug = StrictCharField(max_length=63)
-    ttl_seconds = StrictIntegerField(required=False, allow_null=True, min_value=1)
+    slug = StrictCharField(max_length=63, validators=[RegexValidator(SLUG_PATTERN, SLUG_RULE)])
+    ttl_seconds = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=settings.ORG_MAX_TTL_SECONDS,
+        error_messages={"max_value": "Must be at most {max_value} seconds."},
+        help_text="Make the org ephemeral: it is deprovisioned this many seconds from now "
+        "(at most ORG_MAX_TTL_SECONDS; a sandbox org needs it, at most 7 days).",
+    )
     billing_channel = serializers.ChoiceField(
         choices=BillingChannel.choices, default=BillingChannel.DIRECT
     )
-    sandbox = StrictBooleanField(default=False)
-
-    def validate_slug(self, slug: str) -> str:
-        if not SLUG_PATTERN.match(slug):
-            raise serializers.ValidationError(
-                "3 to 63 characters of a-z, 0-9 and '-', not starting or ending with '-'."
-            )
-        return slug
-
-    def validate_ttl_seconds(self, ttl: int | None) -> int | None:
-        if ttl is not None and ttl > settings.ORG_MAX_TTL_SECONDS:
-            raise serializers.ValidationError(
-                f"Must be at most {settings.ORG_MAX_TTL_SECONDS} seconds."
-            )
-        return ttl
+    sandbox = StrictBooleanField(default=False, help_text="Never billed; needs ttl_seconds.")
+    # `validate`'s rule, for the schema (JSON Schema's if/then).
+    schema_rules = {
+        "if": {"required": ["sandbox"], "properties": {"sandbox": {"const": True}}},
+        "then": {
+            "required": ["ttl_seconds"],
+            "properties": {
+                "ttl_seconds": {"type": "integer", "minimum": 1, "maximum": SANDBOX_MAX_TTL_SECONDS}
+            },
+        },
+    }
 
     def validate(self, data: dict) -> dict:
         """A sandbox org is a throw-away: it must say when it goes, within a week."""
@@ -111,11 +128,25 @@ class OrgUpdateSerializer(_OrgFields):
         return super().to_internal_value(data)
 
 
+class BrandingOutputSerializer(serializers.Serializer):
+    """Every branding key, null when not set."""
+
+    display_name = serializers.CharField(allow_null=True)
+    logo_url = serializers.CharField(allow_null=True)
+    primary_color = serializers.CharField(allow_null=True)
+
+
 class OrgSerializer(serializers.ModelSerializer):
-    partner = serializers.CharField(source="partner.slug", default=None, read_only=True)
-    partner_id = serializers.CharField(read_only=True)
-    error = serializers.CharField(default=None, read_only=True)
+    partner = serializers.CharField(
+        source="partner.slug", default=None, allow_null=True, read_only=True
+    )
+    partner_id = serializers.CharField(allow_null=True, read_only=True)
+    error = serializers.CharField(
+        default=None, allow_null=True, read_only=True, help_text="Why provisioning failed."
+    )
     login_url = serializers.SerializerMethodField()
+    branding = BrandingOutputSerializer(read_only=True)
+    metadata = serializers.DictField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Org
@@ -144,6 +175,7 @@ class OrgSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.URLField(allow_null=True, help_text=LOGIN_URL_HELP))
     def get_login_url(self, org: Org) -> str | None:
         return login_url(org)
 
@@ -157,16 +189,22 @@ class OrgSerializer(serializers.ModelSerializer):
 class OrgFilters(QueryFilters):
     """`GET /cp/orgs?status=ready,failed&external_id=…`."""
 
-    status = StrictCharField(required=False, allow_blank=True)
+    status = StatusListField(required=False)
     external_id = StrictCharField(max_length=255, required=False)
 
-    def validate_status(self, raw: str) -> list[str] | None:
-        statuses = [part.strip() for part in raw.split(",") if part.strip()]
-        if set(statuses) - set(Org.Status.values):
-            raise serializers.ValidationError(
-                f"Unknown status. Statuses: {', '.join(Org.Status.values)}."
-            )
-        return statuses or None
+
+class OrgStatusSerializer(serializers.Serializer):
+    """`GET /cp/orgs/{id}/status` (`status_of`): what a partner polls until the org is ready."""
+
+    id = serializers.CharField()
+    slug = serializers.CharField()
+    status = serializers.ChoiceField(choices=Org.Status.choices)
+    ready_at = serializers.DateTimeField(allow_null=True)
+    login_url = serializers.URLField(allow_null=True, help_text=LOGIN_URL_HELP)
+    error = serializers.CharField(allow_null=True, help_text="Why it failed.")
+
+    def to_representation(self, org: Org) -> dict:
+        return status_of(org)
 
 
 def status_of(org: Org) -> dict:
@@ -205,8 +243,31 @@ class IssuedWorkspaceSerializer(WorkspaceSerializer):
         fields = [*WorkspaceSerializer.Meta.fields, "token"]
         read_only_fields = fields
 
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="The `mol_ws_…` token, shown this once (null in an idempotent replay).",
+        )
+    )
     def get_token(self, workspace: Workspace) -> str:
         return self.context["token"]
+
+
+class BillingSerializer(serializers.Serializer):
+    """`GET /cp/orgs/{id}/billing` (`billing_of`): status and period are null until the org's
+    subscription exists (plan and seats are then the org's own)."""
+
+    org_id = serializers.CharField()
+    plan = serializers.CharField()
+    seats = serializers.IntegerField()
+    channel = serializers.ChoiceField(choices=BillingChannel.choices)
+    status = serializers.ChoiceField(choices=Subscription.Status.choices, allow_null=True)
+    current_period_start = serializers.DateTimeField(allow_null=True)
+    current_period_end = serializers.DateTimeField(allow_null=True)
+    canceled_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, org: Org) -> dict:
+        return billing_of(org)
 
 
 def billing_of(org: Org) -> dict:

@@ -17,9 +17,11 @@ from rest_framework.response import Response
 from core.context import annotate
 from core.credentials import principal_of
 from core.permissions import IsAuthenticatedPrincipal, IsMasterKey
+from core.schema import cp_schema, location
 from core.serializers import QueryFilters, StrictCharField, query_filters
 from partners import services
 from partners.models import Partner, PartnerKey
+from partners.schema_examples import ISSUE_KEY, NEW_PARTNER
 from partners.serializers import (
     IssuedKeySerializer,
     PartnerCreateSerializer,
@@ -44,6 +46,9 @@ class KeyFilters(QueryFilters):
     partner = StrictCharField(max_length=63, required=False)
 
 
+PARTNER_TAG, KEY_TAG = ["partners"], ["partner-keys"]
+
+
 class PartnerViewSet(viewsets.GenericViewSet):
     """Partners: master key only."""
 
@@ -59,24 +64,63 @@ class PartnerViewSet(viewsets.GenericViewSet):
         annotate(self.request, target=partner)
         return partner
 
+    @cp_schema(
+        operation_id="partners_create",
+        summary="Create a partner",
+        request=PartnerCreateSerializer,
+        ok={201: PartnerSerializer},
+        errors=["slug_taken"],
+        parameters=[location("/cp/admin/partners/{id}")],
+        examples=[NEW_PARTNER],
+        tags=PARTNER_TAG,
+    )
     def create(self, request: Request) -> Response:
         annotate(request, action="partner.create")
         data = PartnerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         partner = services.partner_create(**data.validated_data)
         annotate(request, target=partner)
-        return Response(PartnerSerializer(partner).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PartnerSerializer(partner).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/cp/admin/partners/{partner.pk}"},
+        )
 
+    @cp_schema(
+        operation_id="partners_list",
+        summary="List partners",
+        request=None,
+        ok={200: PartnerSerializer(many=True)},
+        errors=["validation_error"],
+        tags=PARTNER_TAG,
+    )
     def list(self, request: Request) -> Response:
         annotate(request, action="partner.list")
         query_filters(request)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(PartnerSerializer(page, many=True).data)
 
+    @cp_schema(
+        operation_id="partners_retrieve",
+        summary="Read a partner",
+        description="`{id}` is the partner's `prt_` id or its slug.",
+        request=None,
+        ok={200: PartnerSerializer},
+        tags=PARTNER_TAG,
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         annotate(request, action="partner.read")
         return Response(PartnerSerializer(self.get_object()).data)
 
+    @cp_schema(
+        operation_id="partners_update",
+        summary="Change or deactivate a partner",
+        description='`{id}` is the partner\'s `prt_` id or its slug. `{"active": false}` '
+        "deactivates the partner: every one of its keys is refused from the next request on.",
+        request=PartnerUpdateSerializer,
+        ok={200: PartnerSerializer},
+        tags=PARTNER_TAG,
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         annotate(request, action="partner.update")
         partner = self.get_object()
@@ -115,6 +159,17 @@ class PartnerKeyViewSet(viewsets.GenericViewSet):
         annotate(self.request, target=key)
         return key
 
+    @cp_schema(
+        operation_id="partner_keys_list",
+        summary="List partner keys",
+        description="The master key sees every key (`?partner=` narrows to one partner); a "
+        "partner key sees its partner's keys (a partner-less or org-bound key: itself).",
+        request=None,
+        ok={200: PartnerKeySerializer(many=True)},
+        errors=["validation_error"],
+        parameters=[KeyFilters],
+        tags=KEY_TAG,
+    )
     def list(self, request: Request) -> Response:
         annotate(request, action="partner_key.list")
         keys = self.get_queryset()
@@ -125,18 +180,52 @@ class PartnerKeyViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(keys)
         return self.get_paginated_response(PartnerKeySerializer(page, many=True).data)
 
+    @cp_schema(
+        operation_id="partner_keys_create",
+        summary="Issue a partner key",
+        description="The answer holds the plaintext `key`, shown this once; only its hash is "
+        "stored. Unknown scopes, an unknown partner, or an org the partner does not manage "
+        "are `400`.",
+        request=PartnerKeyCreateSerializer,
+        ok={201: IssuedKeySerializer},
+        parameters=[location("/cp/admin/partner-keys/{id}")],
+        examples=[ISSUE_KEY],
+        tags=KEY_TAG,
+    )
     def create(self, request: Request) -> Response:
         annotate(request, action="partner_key.create")
         data = PartnerKeyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         issued = services.partner_key_issue(**data.validated_data, created_by="master")
         annotate(request, target=issued.key, scopes=issued.key.scopes)
-        return Response(_issued(issued), status=status.HTTP_201_CREATED)
+        return Response(
+            _issued(issued),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/cp/admin/partner-keys/{issued.key.pk}"},
+        )
 
+    @cp_schema(
+        operation_id="partner_keys_retrieve",
+        summary="Read a partner key",
+        request=None,
+        ok={200: PartnerKeySerializer},
+        tags=KEY_TAG,
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         annotate(request, action="partner_key.read")
         return Response(PartnerKeySerializer(self.get_object()).data)
 
+    @cp_schema(
+        operation_id="partner_keys_revoke",
+        summary="Revoke a partner key",
+        description="Soft and one-way: the key is refused from the next request on and kept "
+        "for the audit trail. Revoking a revoked key changes nothing. The master key may revoke "
+        "any key; a partner key only itself (`403 forbidden` for another key it can see).",
+        request=None,
+        ok={204: None},
+        errors=["forbidden"],
+        tags=KEY_TAG,
+    )
     def destroy(self, request: Request, pk: str) -> Response:
         annotate(request, action="partner_key.revoke")
         key = self.get_object()
@@ -144,6 +233,19 @@ class PartnerKeyViewSet(viewsets.GenericViewSet):
         services.partner_key_revoke(key=key, revoked_by=principal_of(request).actor_label)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @cp_schema(
+        operation_id="partner_keys_rotate",
+        summary="Rotate a partner key",
+        description="Issues a successor with the same partner, org binding, scopes, rate limit "
+        "and expiry (plaintext shown once); the old key keeps working for `grace_seconds` "
+        "(default 86400; 0 revokes it now). The master key may rotate any key; a partner key "
+        "only itself.",
+        request=RotateSerializer,
+        ok={201: IssuedKeySerializer},
+        errors=["forbidden", "key_revoked", "key_expired", "key_already_rotated"],
+        parameters=[location("/cp/admin/partner-keys/{successor id}")],
+        tags=KEY_TAG,
+    )
     @action(detail=True, methods=["post"])
     def rotate(self, request: Request, pk: str) -> Response:
         annotate(request, action="partner_key.rotate")
@@ -158,4 +260,8 @@ class PartnerKeyViewSet(viewsets.GenericViewSet):
             key=key, grace_seconds=grace, rotated_by=principal_of(request).actor_label
         )
         annotate(request, successor_id=issued.key.id, grace_seconds=grace)
-        return Response(_issued(issued), status=status.HTTP_201_CREATED)
+        return Response(
+            _issued(issued),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/cp/admin/partner-keys/{issued.key.pk}"},
+        )

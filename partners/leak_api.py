@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,13 +15,24 @@ from rest_framework.views import APIView
 from audit.models import AuditEvent
 from core.context import annotate, django_request
 from core.errors import DomainError, RateLimited
+from core.schema import cp_schema
 from core.throttling import ClientIPRateThrottle
 from partners import github_signatures, leaks
 from partners.leak_serializers import (
     LeakLabelSerializer,
     LeakReportSerializer,
     PublicRevokeSerializer,
+    RevocationReceivedSerializer,
 )
+
+LEAK_TAG = ["leaks"]
+GITHUB_HEADERS = [
+    OpenApiParameter(name, str, OpenApiParameter.HEADER, required=True, description=text)
+    for name, text in (
+        ("Github-Public-Key-Identifier", "Which of GitHub's keys signed the body."),
+        ("Github-Public-Key-Signature", "Base64 ECDSA P-256 SHA-256 signature of the raw body."),
+    )
+]
 
 
 class SecretScanningOff(DomainError):
@@ -61,10 +71,17 @@ class SecretScanningReportView(_ReporterEndpoint):
             raise SecretScanningOff()
         super().initial(request, *args, **kwargs)
 
-    @extend_schema(
+    @cp_schema(
+        operation_id="secret_scanning_reports",
+        summary="Report leaked keys (GitHub secret scanning)",
+        description="GitHub's secret scanning partner program calls this with the tokens it "
+        "found; each one that is an active key of ours is revoked at once. Signed by GitHub "
+        "(no key); off (`404`) until CP_SECRET_SCANNING_PUBLIC_KEYS is configured.",
         request=LeakReportSerializer(many=True),
-        responses={200: LeakLabelSerializer(many=True)},
-        auth=[],
+        ok={200: LeakLabelSerializer(many=True)},
+        errors=["not_found", "invalid_signature"],
+        parameters=GITHUB_HEADERS,
+        tags=LEAK_TAG,
     )
     def post(self, request: Request) -> Response:
         # The signature covers the raw bytes: verify them before anything parses the body.
@@ -97,10 +114,14 @@ class PublicRevokeView(_ReporterEndpoint):
     ip_rate_group = "cp.public_revoke"
     ip_rate_setting = "CP_PUBLIC_REVOKE_RATE"
 
-    @extend_schema(
+    @cp_schema(
+        operation_id="credentials_revoke",
+        summary="Revoke keys you found",
+        description="Anyone who finds a `mol_pk_` key may revoke it here, without a key. The "
+        "answer is the same whatever was sent (it reveals nothing).",
         request=PublicRevokeSerializer,
-        responses={202: inline_serializer("Accepted", {"received": serializers.IntegerField()})},
-        auth=[],
+        ok={202: RevocationReceivedSerializer},
+        tags=LEAK_TAG,
     )
     def post(self, request: Request) -> Response:
         actor = AuditEvent.ActorType.PUBLIC_REPORT

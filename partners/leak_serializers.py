@@ -37,3 +37,7 @@ class PublicRevokeSerializer(StrictSerializer):
         child=StrictCharField(allow_blank=True, trim_whitespace=False),
         max_length=MAX_PUBLIC_CREDENTIALS,
     )
+
+
+class RevocationReceivedSerializer(serializers.Serializer):
+    received = serializers.IntegerField(help_text="How many credentials the request held.")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import (
@@ -42,12 +44,32 @@ class PartnerUpdateSerializer(StrictSerializer):
     active = StrictBooleanField(required=False)
 
 
+# What a key's `status` says: `active`, or why it cannot authenticate.
+KEY_STATUSES = ["active", "revoked", "expired", "partner_inactive"]
+
+
 class PartnerKeySerializer(serializers.ModelSerializer):
-    partner = serializers.CharField(source="partner.slug", default=None, read_only=True)
-    partner_id = serializers.CharField(read_only=True)
-    org_id = serializers.CharField(read_only=True)
-    rotated_from = serializers.CharField(source="rotated_from_id", read_only=True)
+    """A key as every listing shows it: never its plaintext or hash."""
+
+    partner = serializers.CharField(
+        source="partner.slug",
+        default=None,
+        allow_null=True,
+        read_only=True,
+        help_text="The partner's slug; null for a partner-less key.",
+    )
+    partner_id = serializers.CharField(allow_null=True, read_only=True)
+    org_id = serializers.CharField(
+        allow_null=True, read_only=True, help_text="The one org the key is bound to, if any."
+    )
+    rotated_from = serializers.CharField(
+        source="rotated_from_id",
+        allow_null=True,
+        read_only=True,
+        help_text="The key this one replaced by rotation.",
+    )
     status = serializers.SerializerMethodField()
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=list(SCOPES)))
 
     class Meta:
         model = PartnerKey
@@ -71,6 +93,7 @@ class PartnerKeySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=KEY_STATUSES))
     def get_status(self, key: PartnerKey) -> str:
         return key.status
 
@@ -84,18 +107,51 @@ class IssuedKeySerializer(PartnerKeySerializer):
         fields = ["key", *PartnerKeySerializer.Meta.fields]
         read_only_fields = fields
 
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="The plaintext `mol_pk_…` key, shown this once (null in an idempotent "
+            "replay: revoke and re-issue a key whose plaintext was lost).",
+        )
+    )
     def get_key(self, key: PartnerKey) -> str:
         return self.context["plaintext"]
 
 
+# validate_rate's rule, anchored and in ASCII digits, for the schema's `pattern`.
+RATE_SHAPE = r"^[1-9][0-9]{0,8}/([1-9][0-9]{0,5})?[smhd]$"
+
+
+@extend_schema_field({"type": "string", "enum": list(SCOPES)})
+class ScopeField(StrictCharField):
+    """One scope; unknown ones are refused by the list's validation, naming every known one."""
+
+
 class PartnerKeyCreateSerializer(StrictSerializer):
     name = StrictCharField(max_length=200)
-    scopes = serializers.ListField(child=StrictCharField(), allow_empty=True, max_length=20)
-    org_id = StrictCharField(allow_null=True, required=False, default=None)
-    partner = StrictCharField(allow_null=True, required=False, default=None)
+    scopes = serializers.ListField(child=ScopeField(), allow_empty=True, max_length=20)
+    org_id = StrictCharField(
+        allow_null=True,
+        required=False,
+        default=None,
+        max_length=40,
+        help_text="Bind the key to this one org (one its partner manages).",
+    )
+    partner = StrictCharField(
+        allow_null=True,
+        required=False,
+        default=None,
+        max_length=63,
+        help_text="The partner's slug or `prt_` id; null for a partner-less key.",
+    )
     expires_at = serializers.DateTimeField(allow_null=True, required=False, default=None)
     rate_limit = StrictCharField(
-        allow_null=True, allow_blank=True, required=False, default=None, validators=[validate_rate]
+        allow_null=True,
+        allow_blank=True,
+        required=False,
+        default=None,
+        validators=[validate_rate, RegexValidator(RATE_SHAPE)],
+        help_text="COUNT/PERIOD, e.g. `600/m`; null or empty for the plan's default.",
     )
 
     def validate_rate_limit(self, value: str | None) -> str:

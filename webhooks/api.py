@@ -15,8 +15,11 @@ from core.context import annotate
 from core.credentials import principal_of
 from core.errors import DomainError
 from core.permissions import HasScope
+from core.schema import cp_schema, location
+from core.serializers import QueryFilters, query_filters
 from webhooks import selectors, services
 from webhooks.models import Event, WebhookEndpoint
+from webhooks.schema_examples import NEW_ENDPOINT
 from webhooks.serializers import (
     DeliverySerializer,
     EndpointCreateSerializer,
@@ -25,9 +28,15 @@ from webhooks.serializers import (
     EventFilterSerializer,
     EventSerializer,
     IssuedEndpointSerializer,
+    RedeliveredSerializer,
     RedeliverSerializer,
     RotateSecretSerializer,
 )
+
+ENDPOINT_TAG = ["webhooks"]
+# Who may manage webhooks: not an org-bound key; the master key only reads.
+MANAGE_ERRORS = ["org_bound_key"]
+WRITE_ERRORS = [*MANAGE_ERRORS, "forbidden"]
 
 SCOPE = ("webhooks:manage",)
 
@@ -80,6 +89,18 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
         annotate(self.request, target=endpoint)
         return endpoint
 
+    @cp_schema(
+        operation_id="webhook_endpoints_create",
+        summary="Add a webhook endpoint",
+        description="The answer holds the signing `secret` (`whsec_…`), shown this once. "
+        "Deliveries follow the Standard Webhooks specification.",
+        request=EndpointCreateSerializer,
+        ok={201: IssuedEndpointSerializer},
+        errors=[*WRITE_ERRORS, "webhook_endpoint_limit"],
+        parameters=[location("/cp/webhook-endpoints/{id}")],
+        examples=[NEW_ENDPOINT],
+        tags=ENDPOINT_TAG,
+    )
     def create(self, request: Request) -> Response:
         annotate(request, action="webhook_endpoint.create")
         data = EndpointCreateSerializer(data=request.data)
@@ -92,15 +113,42 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
             headers={"Location": f"/cp/webhook-endpoints/{issued.endpoint.pk}"},
         )
 
+    @cp_schema(
+        operation_id="webhook_endpoints_list",
+        summary="List webhook endpoints",
+        request=None,
+        ok={200: EndpointSerializer(many=True)},
+        errors=[*MANAGE_ERRORS, "validation_error"],
+        parameters=[QueryFilters],
+        tags=ENDPOINT_TAG,
+    )
     def list(self, request: Request) -> Response:
         annotate(request, action="webhook_endpoint.list")
+        query_filters(request)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(EndpointSerializer(page, many=True).data)
 
+    @cp_schema(
+        operation_id="webhook_endpoints_retrieve",
+        summary="Read a webhook endpoint",
+        request=None,
+        ok={200: EndpointSerializer},
+        errors=MANAGE_ERRORS,
+        tags=ENDPOINT_TAG,
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         annotate(request, action="webhook_endpoint.read")
         return Response(EndpointSerializer(self.get_object()).data)
 
+    @cp_schema(
+        operation_id="webhook_endpoints_update",
+        summary="Change a webhook endpoint",
+        description="`enabled: false` pauses deliveries (pending ones are canceled).",
+        request=EndpointUpdateSerializer,
+        ok={200: EndpointSerializer},
+        errors=WRITE_ERRORS,
+        tags=ENDPOINT_TAG,
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         annotate(request, action="webhook_endpoint.update")
         endpoint = self.get_object()
@@ -110,11 +158,29 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
         endpoint = services.endpoint_update(endpoint=endpoint, **data.validated_data)
         return Response(EndpointSerializer(endpoint).data)
 
+    @cp_schema(
+        operation_id="webhook_endpoints_delete",
+        summary="Delete a webhook endpoint",
+        request=None,
+        ok={204: None},
+        errors=WRITE_ERRORS,
+        tags=ENDPOINT_TAG,
+    )
     def destroy(self, request: Request, pk: str) -> Response:
         annotate(request, action="webhook_endpoint.delete")
         services.endpoint_delete(endpoint=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @cp_schema(
+        operation_id="webhook_endpoints_rotate_secret",
+        summary="Rotate an endpoint's signing secret",
+        description="The new secret is shown this once; the old one keeps signing beside it "
+        "for 24 h (both signatures in `webhook-signature`).",
+        request=RotateSecretSerializer,
+        ok={201: IssuedEndpointSerializer},
+        errors=WRITE_ERRORS,
+        tags=ENDPOINT_TAG,
+    )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk: str) -> Response:
         annotate(request, action="webhook_endpoint.rotate_secret")
@@ -140,22 +206,50 @@ class EventViewSet(viewsets.GenericViewSet):
         annotate(self.request, target=event)
         return event
 
+    @cp_schema(
+        operation_id="events_list",
+        summary="List events",
+        description="The events of the last 30 days sent (or being sent) to this key's "
+        "endpoints, newest first, with their delivery state.",
+        request=None,
+        ok={200: EventSerializer(many=True)},
+        errors=[*MANAGE_ERRORS, "validation_error"],
+        parameters=[EventFilterSerializer],
+        tags=ENDPOINT_TAG,
+    )
     def list(self, request: Request) -> Response:
         annotate(request, action="event.list")
-        query = EventFilterSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        wanted = query_filters(request, EventFilterSerializer)
         events = self.get_queryset()
-        if "type" in query.validated_data:
-            events = events.filter(type=query.validated_data["type"])
-        if "since" in query.validated_data:
-            events = events.filter(created_at__gte=query.validated_data["since"])
+        if "type" in wanted:
+            events = events.filter(type=wanted["type"])
+        if "since" in wanted:
+            events = events.filter(created_at__gte=wanted["since"])
         page = self.paginate_queryset(events)
         return self.get_paginated_response(EventSerializer(page, many=True).data)
 
+    @cp_schema(
+        operation_id="events_retrieve",
+        summary="Read an event",
+        request=None,
+        ok={200: EventSerializer},
+        errors=MANAGE_ERRORS,
+        tags=ENDPOINT_TAG,
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         annotate(request, action="event.read")
         return Response(EventSerializer(self.get_object()).data)
 
+    @cp_schema(
+        operation_id="events_redeliver",
+        summary="Send an event again",
+        description="To every enabled endpoint that subscribes to its type, or to the one "
+        "`endpoint_id` names.",
+        request=RedeliverSerializer,
+        ok={202: RedeliveredSerializer},
+        errors=[*WRITE_ERRORS, "webhook_endpoint_disabled", "no_webhook_endpoint"],
+        tags=ENDPOINT_TAG,
+    )
     @action(detail=True, methods=["post"])
     def redeliver(self, request: Request, pk: str) -> Response:
         annotate(request, action="event.redeliver")

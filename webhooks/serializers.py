@@ -6,9 +6,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import StrictBooleanField, StrictCharField, StrictSerializer
+from core.serializers import QueryFilters, StrictBooleanField, StrictCharField, StrictSerializer
+from core.uris import HTTPS_URL_PATTERN, is_uri
 from webhooks import guard
 from webhooks.models import (
     ALL_EVENTS,
@@ -27,6 +29,10 @@ def _url(value: str) -> str:
         _URL_SHAPE(value)
     except DjangoValidationError as exc:
         raise serializers.ValidationError("Enter a valid URL.") from exc
+    if not is_uri(value):
+        raise serializers.ValidationError(
+            "Enter a valid URL: only URI characters, with %XX escapes, and no #fragment."
+        )
     try:
         guard.check_url(value)
     except guard.URLRefused as exc:
@@ -44,9 +50,31 @@ def _events(value: list[str]) -> list[str]:
     return [ALL_EVENTS] if ALL_EVENTS in value else sorted(set(value))
 
 
+@extend_schema_field({"type": "string", "enum": [*EVENT_TYPES, ALL_EVENTS]})
+class EventTypeField(StrictCharField):
+    """An event type, or `*` for all; unknown ones are refused by the list, naming the known."""
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "uri",
+        "pattern": HTTPS_URL_PATTERN,
+        "maxLength": URL_MAX_LENGTH,
+        "description": "https only; no private, loopback or link-local address.",
+    }
+)
+class ReceiverURLField(StrictCharField):
+    """A receiver's URL (`validate_url`: its shape, then webhooks.guard for its address)."""
+
+
+def url_field(**kwargs: Any) -> StrictCharField:
+    return ReceiverURLField(max_length=URL_MAX_LENGTH, **kwargs)
+
+
 class EndpointCreateSerializer(StrictSerializer):
-    url = StrictCharField(max_length=URL_MAX_LENGTH)
-    events = serializers.ListField(child=StrictCharField(), min_length=1, max_length=20)
+    url = url_field()
+    events = serializers.ListField(child=EventTypeField(), min_length=1, max_length=20)
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
     def validate_url(self, value: str) -> str:
@@ -57,9 +85,9 @@ class EndpointCreateSerializer(StrictSerializer):
 
 
 class EndpointUpdateSerializer(StrictSerializer):
-    url = StrictCharField(max_length=URL_MAX_LENGTH, required=False)
+    url = url_field(required=False)
     events = serializers.ListField(
-        child=StrictCharField(), min_length=1, max_length=20, required=False
+        child=EventTypeField(), min_length=1, max_length=20, required=False
     )
     description = StrictCharField(max_length=500, required=False, allow_blank=True)
     enabled = StrictBooleanField(required=False)
@@ -72,8 +100,9 @@ class EndpointUpdateSerializer(StrictSerializer):
 
 
 class EndpointSerializer(serializers.ModelSerializer):
-    partner_id = serializers.CharField(read_only=True)
+    partner_id = serializers.CharField(allow_null=True, read_only=True)
     disabled_reason = serializers.SerializerMethodField()
+    events = serializers.ListField(child=EventTypeField(), read_only=True)
 
     class Meta:
         model = WebhookEndpoint
@@ -94,6 +123,7 @@ class EndpointSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_disabled_reason(self, endpoint: WebhookEndpoint) -> str | None:
         return endpoint.disabled_reason or None
 
@@ -107,6 +137,13 @@ class IssuedEndpointSerializer(EndpointSerializer):
         fields = [*EndpointSerializer.Meta.fields, "secret"]
         read_only_fields = fields
 
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="The `whsec_…` signing secret, shown this once (null in an idempotent "
+            "replay).",
+        )
+    )
     def get_secret(self, endpoint: WebhookEndpoint) -> str:
         return self.context["secret"]
 
@@ -134,6 +171,7 @@ class DeliverySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_last_error(self, item: Delivery) -> str | None:
         return item.last_error or None
 
@@ -142,6 +180,7 @@ class EventSerializer(serializers.ModelSerializer):
     # The event's `data`, as the contract names it. DRF's metaclass takes declared fields off the
     # class, so the serializer's own `.data` is untouched.
     data = serializers.SerializerMethodField()  # type: ignore[assignment]
+    type = serializers.ChoiceField(choices=list(EVENT_TYPES), read_only=True)
     deliveries = DeliverySerializer(many=True, read_only=True)
 
     class Meta:
@@ -149,13 +188,25 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "type", "created_at", "data", "deliveries"]
         read_only_fields = fields
 
+    @extend_schema_field(
+        serializers.DictField(help_text="The org or key as the API shows it (see `type`).")
+    )
     def get_data(self, event: Event) -> dict[str, Any]:
         return event.data
 
 
-class EventFilterSerializer(serializers.Serializer):
+class EventFilterSerializer(QueryFilters):
+    """`GET /cp/events?type=…&since=…`; anything else is a 400 naming it."""
+
     type = serializers.ChoiceField(choices=list(EVENT_TYPES), required=False)
     since = serializers.DateTimeField(required=False)
+
+
+class RedeliveredSerializer(serializers.Serializer):
+    """The answer of a redelivery: the event and the deliveries queued for it."""
+
+    event_id = serializers.CharField()
+    deliveries = DeliverySerializer(many=True)
 
 
 class RedeliverSerializer(StrictSerializer):

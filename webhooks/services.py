@@ -104,8 +104,15 @@ def endpoint_update(
     return endpoint
 
 
+@transaction.atomic
 def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
-    """Delete the endpoint with its deliveries (the events stay, for the other endpoints)."""
+    """Delete the endpoint with its deliveries (the events stay, for the other endpoints).
+
+    The row is locked first: a delivery another transaction (the worker recording an event)
+    commits from then on waits for this one and then finds no endpoint, instead of slipping in
+    between the collection of the deliveries and the endpoint's DELETE (a 500 at COMMIT).
+    """
+    WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
     endpoint.delete()
 
 
