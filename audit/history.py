@@ -95,4 +95,4 @@ def admin_change_event(
         user_agent=safe_text(request.META.get("HTTP_USER_AGENT", "")),
         details={"via": "admin", "fields": sorted(changes)},
         **{**actor, "partner_id": actor.get("partner_id") or _partner_of(instance)},
-    ).save(force_insert=True)
+    ).append()

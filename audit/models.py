@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.ids import ID_MAX_LENGTH, new_id
+from core.statements import Insert
 
 
 def new_event_id() -> str:
@@ -80,5 +81,15 @@ class AuditEvent(models.Model):
             raise AppendOnlyError("Audit events are append-only.")
         super().save(*args, **kwargs)
 
+    def append(self) -> None:
+        """Add this event to the trail: one INSERT written once (`core.statements.Insert`), as
+        every /cp/ call makes one; the same row `save()` would write."""
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events are append-only.")
+        _insert_event(self)
+
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events are append-only; use the prune_audit command.")
+
+
+_insert_event = Insert(AuditEvent)

@@ -132,7 +132,7 @@ def record_call(request: HttpRequest, response: HttpResponse) -> AuditEvent:
         details=safe_details(details),
         **actor,
     )
-    event.save(force_insert=True)
+    event.append()
     return event
 
 
@@ -167,7 +167,7 @@ def record_event(
         event.path = safe_text(request.path)
         event.ip = client_ip(request)
         event.user_agent = safe_text(request.META.get("HTTP_USER_AGENT", ""))
-    event.save(force_insert=True)
+    event.append()
     return event
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -60,13 +59,15 @@ class OrgViewSet(viewsets.GenericViewSet):
         "billing": "billing.read",
     }
 
-    def get_queryset(self) -> QuerySet[Org]:
-        orgs = selectors.org_visible(principal=principal_of(self.request))
-        # Only an org's full shape names its partner; the status poll reads the org row alone.
-        return orgs.select_related("partner") if self.action == "retrieve" else orgs
-
     def get_object(self) -> Org:
-        org = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        # Only an org's full shape names its partner; the status poll reads the org row alone.
+        org = selectors.org_get(
+            principal=principal_of(self.request),
+            pk=self.kwargs["pk"],
+            with_partner=self.action == "retrieve",
+        )
+        if org is None:
+            raise Http404
         annotate(self.request, target=org)
         return org
 

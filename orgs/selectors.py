@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from django.db.models import QuerySet
 
 from core.credentials import Principal
+from core.statements import Compiled
 from orgs.models import Org, Workspace
 from partners.models import PartnerKey
 
@@ -22,9 +23,37 @@ def org_visible(*, principal: Principal) -> QuerySet[Org]:
     if principal.org_id is not None:
         orgs = orgs.filter(pk=principal.org_id)
         return orgs.filter(partner_id=principal.partner_id) if principal.partner_id else orgs
-    if isinstance(principal, PartnerKey):  # its partner's orgs, or its rotation family's
-        return orgs.filter(managed_by=principal.partner_id or principal.family_id)
+    if isinstance(principal, PartnerKey):
+        return _managed_by(_manager_of(principal))
     return orgs.none()
+
+
+def org_get(*, principal: Principal, pk: str, with_partner: bool = False) -> Org | None:
+    """One visible org by id (`with_partner`: its partner loaded too).
+
+    For a key not bound to an org, the status poll's case, the query is compiled once per
+    thread (`core.statements`); the rule is `org_visible`'s all the same.
+    """
+    if isinstance(principal, PartnerKey) and principal.org_id is None:
+        one = _ONE_MANAGED_WITH_PARTNER if with_partner else _ONE_MANAGED
+        return one.first(_manager_of(principal), pk)
+    orgs = org_visible(principal=principal)
+    return (orgs.select_related("partner") if with_partner else orgs).filter(pk=pk).first()
+
+
+def _manager_of(key: PartnerKey) -> str:
+    """A partner key sees its partner's orgs, or (partner-less) its rotation family's."""
+    return key.partner_id or key.family_id
+
+
+def _managed_by(manager: str) -> QuerySet[Org]:
+    return Org.objects.filter(managed_by=manager)
+
+
+_ONE_MANAGED: Compiled[Org] = Compiled(lambda manager, pk: _managed_by(manager).filter(pk=pk))
+_ONE_MANAGED_WITH_PARTNER: Compiled[Org] = Compiled(
+    lambda manager, pk: _managed_by(manager).select_related("partner").filter(pk=pk)
+)
 
 
 def org_list(

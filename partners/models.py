@@ -17,6 +17,7 @@ from django.utils import timezone
 from core import tokens
 from core.ids import ID_MAX_LENGTH, new_id
 from core.ratelimit import RateLimit, is_rate
+from core.statements import Compiled
 
 logger = logging.getLogger("cp.ratelimit")
 
@@ -145,10 +146,9 @@ class PartnerKeyQuerySet(models.QuerySet["PartnerKey"]):
     def for_token(self, token: str) -> PartnerKey | None:
         """The key whose hash matches `token` (one indexed lookup), with its partner.
 
-        Unordered: the hash is unique, and an ORDER BY only costs compiling on every call.
+        Every /cp/ call makes it: compiled once per thread (`core.statements`).
         """
-        matches = self.select_related("partner").filter(key_hash=tokens.hash_token(token))
-        return next(iter(matches.order_by()[:1]), None)
+        return _KEY_BY_HASH.first(tokens.hash_token(token))
 
 
 class PartnerKey(models.Model):
@@ -262,6 +262,14 @@ class PartnerKey(models.Model):
         if plan in settings.PARTNER_PLAN_RATES:
             return RateLimit(self.family_id, settings.PARTNER_PLAN_RATES[plan], f"plan {plan}")
         return RateLimit(self.family_id, settings.PARTNER_KEY_DEFAULT_RATE, "default")
+
+
+# Unordered and LIMIT 1: the hash is unique.
+_KEY_BY_HASH: Compiled[PartnerKey] = Compiled(
+    lambda key_hash: (
+        PartnerKey.objects.select_related("partner").filter(key_hash=key_hash).order_by()[:1]
+    )
+)
 
 
 def bindable_org(org_id: str, partner: Partner | None) -> Any:
