@@ -20,7 +20,6 @@ with any Seq Scan flagged beside the size of the table it read.
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import os
 import sys
@@ -29,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -72,15 +71,17 @@ def use_database(url: str) -> None:
 def deep_cursor(partner_id: str, depth: int) -> tuple[str, int]:
     """A cursor of `GET /cp/orgs` positioned after the `depth`-th org of the partner's list.
 
-    The cursor is DRF's own encoding (base64 of `p=<last id>`), the one `next_cursor` carries
-    after following `depth / 50` pages.
+    The cursor is the one `next_cursor` carries after following `depth / 50` pages.
     """
+    from rest_framework.pagination import Cursor
+
+    from core.pagination import token_of
     from orgs.models import Org
 
     orgs = Org.objects.filter(partner_id=partner_id).exclude(status=Org.Status.DELETED)
     depth = max(1, min(depth, orgs.count() - PAGE))
     position = orgs.order_by("-id").values_list("id", flat=True)[depth - 1]
-    return base64.b64encode(urlencode({"p": position}).encode()).decode(), depth
+    return token_of(Cursor(offset=0, reverse=False, position=position)), depth
 
 
 def prepare(size: Size, orgs: int) -> None:
@@ -149,6 +150,8 @@ def explain_calls(size: Size) -> None:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
+    from core import durability
+
     use_database(size.url)
     for name, call in size.calls.items():
         # Rolled back, so each captured write can be explained (run, then rolled back) again.
@@ -157,7 +160,8 @@ def explain_calls(size: Size) -> None:
             transaction.set_rollback(True)
         size.plans[name] = []
         for query in captured.captured_queries:
-            sql = query["sql"]
+            # A read's INSERT carries the async commit's SET LOCAL in its query string.
+            sql = query["sql"].removeprefix(f"{durability.ASYNC_COMMIT}; ")
             if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL):
                 plan = explain(sql)
                 size.plans[name].append((sql, plan, [seq_scan_size(t) for t in seq_scanned(plan)]))

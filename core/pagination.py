@@ -26,6 +26,11 @@ BAD_CURSOR = (
 )
 
 
+def token_of(cursor: Cursor) -> str:
+    """The `?cursor=` value of a page: what `next_cursor` carries."""
+    return f"{'b' if cursor.reverse else 'a'}{cursor.offset}.{cursor.position or ''}"
+
+
 class CursorPage(CursorPagination):
     """Newest first by id (ids are ULIDs, so they sort by creation time); stable under inserts."""
 
@@ -50,8 +55,7 @@ class CursorPage(CursorPagination):
 
     def encode_cursor(self, cursor: Cursor) -> str:
         """The next (or previous) page's URL, with its cursor."""
-        token = f"{'b' if cursor.reverse else 'a'}{cursor.offset}.{cursor.position or ''}"
-        return replace_query_param(self.base_url or "", self.cursor_query_param, token)
+        return replace_query_param(self.base_url or "", self.cursor_query_param, token_of(cursor))
 
     def get_paginated_response(self, data: list) -> Response:
         next_link = self.get_next_link()

@@ -57,17 +57,21 @@ class SeatsFilter(admin.SimpleListFilter):
         return queryset if high is None else queryset.filter(seats__lte=high)
 
 
+# What a subscription's page and an org's subscription inline show, in this order.
+SUBSCRIPTION_TERMS = (
+    "plan",
+    "seats",
+    "status",
+    "started_at",
+    "current_period_start",
+    "current_period_end",
+    "canceled_at",
+)
+
+
 class SubscriptionInline(ReadOnlyInline, admin.StackedInline):
     model = Subscription
-    readonly_fields = (
-        "plan",
-        "seats",
-        "status",
-        "started_at",
-        "current_period_start",
-        "current_period_end",
-        "canceled_at",
-    )
+    readonly_fields = SUBSCRIPTION_TERMS
     fields = readonly_fields
 
 
@@ -132,13 +136,4 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     list_select_related = ["org"]
     list_filter = ["status", "plan"]
     search_fields = ["org__slug", "=org__id", "org__external_id"]
-    fields = [
-        "org",
-        "plan",
-        "seats",
-        "status",
-        "started_at",
-        "current_period_start",
-        "current_period_end",
-        "canceled_at",
-    ]
+    fields = ["org", *SUBSCRIPTION_TERMS]
