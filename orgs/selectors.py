@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from core.credentials import Principal
 from core.statements import Compiled
-from orgs.models import Org, Workspace
+from orgs.models import Org, Workspace, manager_of
 from partners.models import PartnerKey
 
 
@@ -24,7 +24,7 @@ def org_visible(*, principal: Principal) -> QuerySet[Org]:
         orgs = orgs.filter(pk=principal.org_id)
         return orgs.filter(partner_id=principal.partner_id) if principal.partner_id else orgs
     if isinstance(principal, PartnerKey):
-        return _managed_by(_manager_of(principal))
+        return _managed_by(manager_of(principal.partner_id, principal))
     return orgs.none()
 
 
@@ -36,17 +36,14 @@ def org_get(*, principal: Principal, pk: str, with_partner: bool = False) -> Org
     """
     if isinstance(principal, PartnerKey) and principal.org_id is None:
         one = _ONE_MANAGED_WITH_PARTNER if with_partner else _ONE_MANAGED
-        return one.first(_manager_of(principal), pk)
+        return one.first(manager_of(principal.partner_id, principal), pk)
     orgs = org_visible(principal=principal)
     return (orgs.select_related("partner") if with_partner else orgs).filter(pk=pk).first()
 
 
-def _manager_of(key: PartnerKey) -> str:
-    """A partner key sees its partner's orgs, or (partner-less) its rotation family's."""
-    return key.partner_id or key.family_id
-
-
 def _managed_by(manager: str) -> QuerySet[Org]:
+    """A partner key sees the orgs it would manage if it created one: its partner's, or (a
+    partner-less key) its rotation family's."""
     return Org.objects.filter(managed_by=manager)
 
 
